@@ -1,0 +1,8 @@
+/** jxen's commands: {@code jxen-run} (one VM in the foreground), later {@code xl}. */
+module org.jxen.cli {
+    requires org.jxen.vmm;
+    requires info.picocli;
+    requires java.logging;
+    opens org.jxen.cli.run to info.picocli;
+    exports org.jxen.cli.run;
+}

@@ -1,0 +1,232 @@
+package org.jxen.cli.run;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.ConsoleHandler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import java.util.logging.SimpleFormatter;
+
+import org.jxen.kvm.Kvm;
+import org.jxen.sys.Errno;
+import org.jxen.sys.SysException;
+import org.jxen.vmm.machine.HostFacts;
+import org.jxen.vmm.machine.Machine;
+import org.jxen.vmm.machine.MachineException;
+import org.jxen.vmm.machine.MachineSpec;
+import org.jxen.vmm.machine.Outcome;
+import org.jxen.vmm.vcpu.ShutdownReason;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code jxen-run}: boots one VM in the foreground and exits with a status that says how it ended. */
+@Command(name = "jxen-run", mixinStandardHelpOptions = true, version = "jxen-run 0.1.0",
+        sortOptions = false, usageHelpAutoWidth = true,
+        description = {
+            "Boot one VM in the foreground, its serial console (COM1) on this terminal, no daemon.",
+            "Boots an ELF with a Xen PVH note, a Multiboot kernel, or a Linux bzImage.",
+            "On a terminal, Ctrl-] leaves the console and destroys the VM."},
+        exitCodeListHeading = "%nExit status:%n",
+        exitCodeList = {})
+public final class JxenRun implements Callable<Integer> {
+    @Option(names = "--kernel", paramLabel = "FILE", description = "Kernel to boot: PVH ELF, Multiboot or bzImage.")
+    Path kernel;
+
+    @Option(names = "--initrd", paramLabel = "FILE", description = "Initial ramdisk (a module for PVH and Multiboot kernels).")
+    Path initrd;
+
+    @Option(names = "--cmdline", paramLabel = "TEXT", defaultValue = "", description = "Kernel command line.")
+    String cmdline;
+
+    @Option(names = "--memory", paramLabel = "MiB", defaultValue = "256", description = "Guest RAM in MiB (default: ${DEFAULT-VALUE}).")
+    long memory;
+
+    @Option(names = "--vcpus", paramLabel = "N", defaultValue = "1", description = "Number of vCPUs (default: ${DEFAULT-VALUE}).")
+    int vcpus;
+
+    @Option(names = "--on-reboot", paramLabel = "ACTION", defaultValue = "restart",
+            description = "What a guest reboot does: restart or destroy (default: ${DEFAULT-VALUE}).")
+    OnReboot onReboot;
+
+    @Option(names = "--timeout", paramLabel = "SECONDS",
+            description = "Destroy the VM after this many seconds (exit status 4).")
+    Double timeout;
+
+    @Option(names = "--name", paramLabel = "NAME", defaultValue = "jxen-run", description = "Name of the VM (for logs and threads).")
+    String name;
+
+    @Option(names = "--host-info", description = "Print what this host's KVM is (xl info style) and exit.")
+    boolean hostInfo;
+
+    @Option(names = {"-v", "--verbose"}, description = "Log more, and print stack traces with errors.")
+    boolean verbose;
+
+    enum OnReboot { restart, destroy }
+
+    public static void main(String[] args) {
+        configureLogging(java.util.Arrays.asList(args).contains("-v") || java.util.Arrays.asList(args).contains("--verbose"));
+        CommandLine cl = new CommandLine(new JxenRun());
+        cl.getCommandSpec().usageMessage().exitCodeList(exitCodeHelp());
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setExitCodeExceptionMapper(e -> ExitStatus.ERROR.code());
+        cl.setExecutionExceptionHandler((ex, c, r) -> {
+            System.err.println("jxen-run: internal error: " + ex);
+            if (((JxenRun) c.getCommand()).verbose) {
+                ex.printStackTrace();
+            }
+            return ExitStatus.ERROR.code();
+        });
+        cl.setParameterExceptionHandler((ex, a) -> {
+            System.err.println("jxen-run: " + ex.getMessage());
+            System.err.println("Try 'jxen-run --help' for more information.");
+            return ExitStatus.ERROR.code();
+        });
+        System.exit(cl.execute(args));
+    }
+
+    private static Map<String, String> exitCodeHelp() {
+        Map<String, String> m = new java.util.LinkedHashMap<>();
+        for (ExitStatus s : ExitStatus.values()) {
+            m.put(Integer.toString(s.code()), s.meaning());
+        }
+        return m;
+    }
+
+    static void configureLogging(boolean verbose) {
+        Logger root = Logger.getLogger("");
+        for (var h : root.getHandlers()) {
+            root.removeHandler(h);
+        }
+        ConsoleHandler h = new ConsoleHandler();
+        h.setFormatter(new SimpleFormatter() {
+            @Override
+            public String format(LogRecord r) {
+                String level = r.getLevel() == Level.WARNING ? "warning: " : r.getLevel() == Level.SEVERE ? "error: " : "";
+                String text = "jxen-run: " + level + formatMessage(r) + System.lineSeparator();
+                if (r.getThrown() != null && verbose) {
+                    java.io.StringWriter sw = new java.io.StringWriter();
+                    r.getThrown().printStackTrace(new java.io.PrintWriter(sw));
+                    text += sw;
+                }
+                return text;
+            }
+        });
+        Level level = verbose ? Level.FINE : Level.WARNING;
+        h.setLevel(level);
+        root.setLevel(level);
+        root.addHandler(h);
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        HostFacts host = HostFacts.probe(Path.of(kvmDevice()));
+        if (hostInfo) {
+            host.asXlInfo().forEach((k, v) -> System.out.printf("%-22s: %s%n", k, v));
+            return 0;
+        }
+        if (kernel == null) {
+            return fail("--kernel is required (try 'jxen-run --help')", null);
+        }
+        if (timeout != null && !(timeout > 0)) {
+            return fail("--timeout " + timeout + " (expected: a number of seconds > 0)", null);
+        }
+        Kvm kvm;
+        try {
+            kvm = Kvm.open(kvmDevice());
+        } catch (SysException e) {
+            return fail(kvmOpenMessage(e), e);
+        }
+        MachineSpec spec = new MachineSpec(name, memory, vcpus, kernel, initrd, cmdline);
+        long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + (long) (timeout * 1e9);
+        boolean interactive = Console.stdinIsTerminal();
+        try (kvm; Console console = new Console(interactive)) {
+            boolean consoleStarted = false;
+            while (true) {
+                Machine m;
+                try {
+                    m = Machine.create(kvm, host, spec, console.sink());
+                } catch (MachineException e) {
+                    return fail(e.getMessage(), e);
+                }
+                try (m) {
+                    console.attach(m.console());
+                    if (!consoleStarted) {
+                        console.start();
+                        consoleStarted = true;
+                    }
+                    m.start();
+                    Outcome o = await(m, console.detached(), deadline);
+                    if (o == null) {
+                        m.destroy("timeout");
+                        console.message("jxen-run: timeout after " + timeout + " s; domain '" + name + "' destroyed");
+                        return ExitStatus.TIMEOUT.code();
+                    }
+                    if (o.reason() == ShutdownReason.DESTROYED) {
+                        console.message("jxen-run: console left with Ctrl-]; domain '" + name + "' destroyed");
+                        return ExitStatus.DETACHED.code();
+                    }
+                    if (o.reason() == ShutdownReason.REBOOT && onReboot == OnReboot.restart) {
+                        console.message("jxen-run: domain '" + name + "' rebooting (" + o.detail() + ")");
+                        continue;
+                    }
+                    console.message("jxen-run: domain '" + name + "' shut down: " + o.reason().xenName() + " (" + o.detail() + ")");
+                    return ExitStatus.of(o.reason()).code();
+                }
+            }
+        }
+    }
+
+    /** Waits for the machine to end, the user to leave, or the deadline; null on deadline. */
+    private static Outcome await(Machine m, CompletableFuture<Void> detached, long deadline) throws Exception {
+        CompletableFuture<Object> any = CompletableFuture.anyOf(m.outcome(), detached);
+        long left = deadline - System.nanoTime();
+        try {
+            if (deadline == Long.MAX_VALUE) {
+                any.get();
+            } else {
+                any.get(Math.max(left, 0), TimeUnit.NANOSECONDS);
+            }
+        } catch (java.util.concurrent.TimeoutException e) {
+            return null;
+        }
+        if (!m.outcome().isDone()) {
+            m.destroy("console left with Ctrl-]");
+        }
+        return m.outcome().get();
+    }
+
+    static String kvmDevice() {
+        String dev = System.getenv("JXEN_KVM_DEVICE");
+        return dev == null || dev.isEmpty() ? Kvm.DEFAULT_DEVICE : dev;
+    }
+
+    static String kvmOpenMessage(SysException e) {
+        String dev = kvmDevice();
+        return switch (e.errno()) {
+            case Errno.ENOENT -> dev + " does not exist: this host has no KVM (load kvm_intel or kvm_amd, or enable "
+                    + "virtualization in the firmware)";
+            case Errno.EACCES, Errno.EPERM -> "no permission to open " + dev + " (run as root or join the group that owns it, usually kvm)";
+            case Errno.ENODEV, Errno.ENXIO -> dev + " has no KVM driver behind it";
+            default -> "cannot open " + dev + ": " + e.getMessage();
+        };
+    }
+
+    private int fail(String message, Throwable cause) {
+        System.err.println("jxen-run: " + message);
+        if (verbose && cause != null) {
+            cause.printStackTrace();
+        }
+        return ExitStatus.ERROR.code();
+    }
+
+    static Duration seconds(double s) {
+        return Duration.ofNanos((long) (s * 1e9));
+    }
+}

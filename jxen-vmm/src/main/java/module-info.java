@@ -1,0 +1,14 @@
+/** The machine: guest memory, vCPUs, buses, boot loaders, ACPI and devices. */
+module org.jxen.vmm {
+    requires transitive org.jxen.kvm;
+    exports org.jxen.vmm.memory;
+    exports org.jxen.vmm.bus;
+    exports org.jxen.vmm.irq;
+    exports org.jxen.vmm.vcpu;
+    exports org.jxen.vmm.boot;
+    exports org.jxen.vmm.acpi;
+    exports org.jxen.vmm.device.legacy;
+    exports org.jxen.vmm.device.pci;
+    exports org.jxen.vmm.machine;
+    exports org.jxen.vmm.util;
+}

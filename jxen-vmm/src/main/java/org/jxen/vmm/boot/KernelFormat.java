@@ -1,0 +1,73 @@
+package org.jxen.vmm.boot;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/** Which boot protocol a kernel file speaks, decided from its first bytes. */
+public enum KernelFormat {
+    /** An ELF with a {@code XEN_ELFNOTE_PHYS32_ENTRY} note. */
+    PVH_ELF,
+    /** A Multiboot v1 kernel (ELF or a.out-kludge image). */
+    MULTIBOOT,
+    /** A Linux bzImage ("HdrS" setup header, boot protocol 2.12 or later). */
+    BZIMAGE;
+
+    /** Largest kernel jxen reads (a bzImage is ~10 MiB; this bounds a hostile file). */
+    public static final long MAX_KERNEL_BYTES = 512L << 20;
+
+    /**
+     * Reads {@code kernel} and picks its format: PVH note first (as Xen and Firecracker do),
+     * then bzImage, then Multiboot.
+     */
+    public static KernelFormat detect(Path kernel, byte[] image) throws BootException {
+        if (image.length >= 4 && image[0] == 0x7f && image[1] == 'E' && image[2] == 'L' && image[3] == 'F') {
+            ElfImage elf = ElfImage.parse(kernel, image);
+            if (elf.pvhEntry() != null) {
+                return PVH_ELF;
+            }
+            if (MultibootLoader.findHeader(image) >= 0) {
+                return MULTIBOOT;
+            }
+            throw new BootException(kernel + ": this ELF has no Xen PVH entry note (XEN_ELFNOTE_PHYS32_ENTRY) and no "
+                    + "Multiboot header; jxen boots PVH ELF, Multiboot and bzImage kernels");
+        }
+        if (BzImageLoader.isBzImage(image)) {
+            return BZIMAGE;
+        }
+        if (MultibootLoader.findHeader(image) >= 0) {
+            return MULTIBOOT;
+        }
+        throw new BootException(kernel + ": not a kernel jxen can boot (neither an ELF with a PVH note, a "
+                + "Multiboot image nor a Linux bzImage)");
+    }
+
+    /** Reads a whole file that must exist, be readable, be non-empty and at most {@code max} bytes. */
+    public static byte[] readFile(Path file, String what, long max) throws BootException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = ch.size();
+            if (size == 0) {
+                throw new BootException(what + " " + file + " is empty");
+            }
+            if (size > max) {
+                throw new BootException(what + " " + file + " is " + size + " bytes (expected: at most " + max + ")");
+            }
+            ByteBuffer buf = ByteBuffer.allocate((int) size).order(ByteOrder.LITTLE_ENDIAN);
+            while (buf.hasRemaining() && ch.read(buf) >= 0) {
+                // read fully
+            }
+            return buf.array();
+        } catch (NoSuchFileException e) {
+            throw new BootException(what + " " + file + " does not exist");
+        } catch (AccessDeniedException e) {
+            throw new BootException(what + " " + file + " is not readable (permission denied)");
+        } catch (IOException e) {
+            throw new BootException("cannot read " + what + " " + file + ": " + e.getMessage(), e);
+        }
+    }
+}

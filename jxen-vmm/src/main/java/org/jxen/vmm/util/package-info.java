@@ -1,0 +1,2 @@
+/** Small helpers shared by the VMM's packages. */
+package org.jxen.vmm.util;
