@@ -1,0 +1,248 @@
+package org.jxen.it;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.jxen.testkit.GuestProcess;
+import org.jxen.testkit.HostAssume;
+import org.jxen.testkit.TestGuests;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Bad input to jxen-run: each gets one clear line on stderr naming what was wrong, exit status
+ * 1, nothing on stdout and no stack trace.
+ */
+class CliIT {
+    static final Duration WAIT = Duration.ofSeconds(60);
+
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void guests() {
+        TestGuests.ensureBuilt();
+    }
+
+    record Result(int status, String stdout, String stderr) {}
+
+    static Result run(Map<String, String> env, String... args) throws Exception {
+        try (GuestProcess p = GuestProcess.start("jxen-run", List.of(args), env)) {
+            p.closeInput();
+            int status = p.awaitExit(WAIT);
+            return new Result(status, p.stdout(), p.stderr());
+        }
+    }
+
+    static void assertOneLineError(Result r, String... fragments) {
+        assertThat(r.status()).as("exit status; stderr: " + r.stderr()).isEqualTo(1);
+        assertThat(r.stdout()).as("stdout").isEmpty();
+        List<String> lines = r.stderr().lines().filter(l -> !l.isBlank()).toList();
+        assertThat(lines).as("stderr lines").hasSizeBetween(1, 2);
+        assertThat(lines.get(0)).startsWith("jxen-run: ");
+        for (String f : fragments) {
+            assertThat(r.stderr()).contains(f);
+        }
+        assertThat(r.stderr()).doesNotContain("\tat ").doesNotContain("Exception");
+    }
+
+    private Path copyOfHello() throws IOException {
+        Path p = tmp.resolve("kernel.elf");
+        Files.copy(TestGuests.pvh("hello"), p);
+        return p;
+    }
+
+    private static void patch(Path file, int offset, byte... bytes) throws IOException {
+        byte[] b = Files.readAllBytes(file);
+        System.arraycopy(bytes, 0, b, offset, bytes.length);
+        Files.write(file, b);
+    }
+
+    @Test
+    void missingKernel() throws Exception {
+        assertOneLineError(run(Map.of(), "--kernel", tmp.resolve("nope").toString()), "kernel", "nope", "does not exist");
+    }
+
+    @Test
+    void kernelIsADirectory() throws Exception {
+        assertOneLineError(run(Map.of(), "--kernel", tmp.toString()), "kernel", tmp.toString());
+    }
+
+    @Test
+    void emptyKernel() throws Exception {
+        Path k = Files.createFile(tmp.resolve("empty"));
+        assertOneLineError(run(Map.of(), "--kernel", k.toString()), "is empty");
+    }
+
+    @Test
+    void truncatedKernel() throws Exception {
+        HostAssume.kvm();
+        Path k = tmp.resolve("truncated.elf");
+        byte[] full = Files.readAllBytes(TestGuests.pvh("hello"));
+        Files.write(k, java.util.Arrays.copyOf(full, 200));
+        assertOneLineError(run(Map.of(), "--kernel", k.toString()), k.toString(), "truncated");
+    }
+
+    @Test
+    void wrongElfClass() throws Exception {
+        HostAssume.kvm();
+        Path k = copyOfHello();
+        patch(k, 4, (byte) 3);
+        assertOneLineError(run(Map.of(), "--kernel", k.toString()), "unknown ELF class 3");
+    }
+
+    @Test
+    void wrongElfMachine() throws Exception {
+        HostAssume.kvm();
+        Path k = copyOfHello();
+        patch(k, 18, (byte) 183, (byte) 0); // EM_AARCH64
+        assertOneLineError(run(Map.of(), "--kernel", k.toString()), "machine 183", "x86-64");
+    }
+
+    @Test
+    void elfWithoutPvhNoteMultibootOrBzImage() throws Exception {
+        HostAssume.kvm();
+        Path k = copyOfHello();
+        byte[] b = Files.readAllBytes(k);
+        // Turn the XEN_ELFNOTE_PHYS32_ENTRY note (name "Xen", type 18) into an unknown note type.
+        int at = indexOf(b, new byte[] {4, 0, 0, 0, 4, 0, 0, 0, 18, 0, 0, 0, 'X', 'e', 'n', 0});
+        assertThat(at).as("PVH note in hello.elf").isPositive();
+        patch(k, at + 8, (byte) 99);
+        assertOneLineError(run(Map.of(), "--kernel", k.toString()), "no Xen PVH entry note");
+    }
+
+    @Test
+    void notAKernelAtAll() throws Exception {
+        HostAssume.kvm();
+        Path k = tmp.resolve("text");
+        Files.writeString(k, "just some text\n".repeat(100));
+        assertOneLineError(run(Map.of(), "--kernel", k.toString()), "not a kernel jxen can boot");
+    }
+
+    @Test
+    void initrdLargerThanMemory() throws Exception {
+        HostAssume.kvm();
+        Path initrd = tmp.resolve("big.img");
+        try (var ch = java.nio.channels.FileChannel.open(initrd, java.nio.file.StandardOpenOption.CREATE_NEW,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.wrap(new byte[] {1}), 40L << 20);
+        }
+        assertOneLineError(run(Map.of(), "--kernel", TestGuests.pvh("hello").toString(), "--initrd", initrd.toString(),
+                "--memory", "32"), "initrd", "does not fit in guest memory (32 MiB)");
+    }
+
+    @Test
+    void missingInitrd() throws Exception {
+        HostAssume.kvm();
+        assertOneLineError(run(Map.of(), "--kernel", TestGuests.pvh("hello").toString(), "--initrd",
+                tmp.resolve("gone.img").toString()), "initrd", "does not exist");
+    }
+
+    @Test
+    void memoryBelowMinimum() throws Exception {
+        HostAssume.kvm();
+        assertOneLineError(run(Map.of(), "--kernel", TestGuests.pvh("hello").toString(), "--memory", "2"),
+                "memory 2 MiB is below the minimum of 4 MiB");
+    }
+
+    @Test
+    void memoryAboveTheHosts() throws Exception {
+        HostAssume.kvm();
+        assertOneLineError(run(Map.of(), "--kernel", TestGuests.pvh("hello").toString(), "--memory", "100000000"),
+                "memory 100000000 MiB is more than this host has");
+    }
+
+    @Test
+    void vcpusAboveTheLimit() throws Exception {
+        HostAssume.kvm();
+        assertOneLineError(run(Map.of(), "--kernel", TestGuests.pvh("hello").toString(), "--vcpus", "100000"),
+                "vcpus 100000 is out of range (expected: 1..");
+        assertOneLineError(run(Map.of(), "--kernel", TestGuests.pvh("hello").toString(), "--vcpus", "0"),
+                "vcpus 0 is out of range");
+    }
+
+    @Test
+    void noKvmDevice() throws Exception {
+        assertOneLineError(run(Map.of("JXEN_KVM_DEVICE", tmp.resolve("kvm").toString()), "--kernel",
+                TestGuests.pvh("hello").toString()), "does not exist: this host has no KVM");
+    }
+
+    @Test
+    void noPermissionOnKvm() throws Exception {
+        HostAssume.kvm();
+        Path dev = HostAssume.kvmDevice();
+        if (ProcessHandle.current().info().user().orElse("").equals("root")) {
+            // Root ignores file modes; drop to nobody for this one run, as a user without access would be.
+            HostAssume.tool("setpriv");
+            List<String> cmd = new ArrayList<>(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                    org.jxen.testkit.Checkout.bin("jxen-run").toString(), "--kernel", TestGuests.pvh("hello").toString()));
+            try (GuestProcess p = GuestProcess.startRaw(cmd, Map.of())) {
+                p.closeInput();
+                Result r = new Result(p.awaitExit(WAIT), p.stdout(), p.stderr());
+                org.junit.jupiter.api.Assumptions.assumeFalse(r.stderr().contains("Permission denied")
+                        && !r.stderr().contains("jxen-run:"), "skipped: user nobody cannot read the checkout");
+                assertOneLineError(r, "no permission to open " + dev);
+            }
+        } else {
+            org.junit.jupiter.api.Assumptions.assumeFalse(Files.isWritable(dev), "skipped: this user can open " + dev);
+            assertOneLineError(run(Map.of(), "--kernel", TestGuests.pvh("hello").toString()), "no permission to open");
+        }
+    }
+
+    @Test
+    void unknownOption() throws Exception {
+        Result r = run(Map.of(), "--kernal", "x");
+        assertThat(r.status()).isEqualTo(1);
+        assertThat(r.stderr()).contains("jxen-run: Unknown option").contains("'--kernal'").contains("jxen-run --help");
+    }
+
+    @Test
+    void badNumbers() throws Exception {
+        assertOneLineError(run(Map.of(), "--kernel", "k", "--memory", "lots"), "--memory", "lots");
+        assertOneLineError(run(Map.of(), "--kernel", "k", "--timeout", "-1"), "--timeout");
+        assertOneLineError(run(Map.of(), "--kernel", "k", "--on-reboot", "explode"), "--on-reboot", "explode");
+    }
+
+    @Test
+    void helpListsEveryOptionAndExitStatus() throws Exception {
+        Result r = run(Map.of(), "--help");
+        assertThat(r.status()).isZero();
+        assertThat(r.stdout()).contains("--kernel", "--initrd", "--cmdline", "--memory", "--vcpus", "--on-reboot",
+                "--timeout", "Exit status:", "the guest powered off", "the guest crashed");
+    }
+
+    @Test
+    void hostInfoSaysWhichKvm() throws Exception {
+        Result r = run(Map.of(), "--host-info");
+        assertThat(r.status()).isZero();
+        assertThat(r.stdout()).containsPattern("(?m)^kvm_kind\\s+: (hardware|emulated-supervisor|none)")
+                .containsPattern("(?m)^total_memory\\s+: \\d+");
+    }
+
+    static int indexOf(byte[] hay, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= hay.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (hay[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+
+    static ByteBuffer le(byte[] b) {
+        return ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
+    }
+}
