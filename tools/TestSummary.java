@@ -49,6 +49,10 @@ public class TestSummary {
                 } else if (skipped != null) {
                     c[2]++;
                     String why = skipped.getAttribute("message");
+                    if (why.isEmpty()) {
+                        // JUnit's aborted tests carry the reason in the element's text, after the exception name.
+                        why = firstLine(skipped.getTextContent()).replaceFirst("^[\\w.$]+(Exception|Error): ", "");
+                    }
                     skipReasons.merge(firstLine(why.isEmpty() ? "(no reason given)" : why), 1, Integer::sum);
                 } else {
                     c[0]++;

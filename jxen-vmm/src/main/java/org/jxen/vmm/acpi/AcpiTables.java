@@ -238,10 +238,10 @@ public final class AcpiTables {
                 wordIo(0x0D00, 0xFFFF),
                 dwordMemory(p.mmio32Base(), p.mmio32Base() + p.mmio32Size() - 1),
                 p.mmio64Size() > 0 ? qwordMemory(p.mmio64Base(), p.mmio64Base() + p.mmio64Size() - 1) : new byte[0]);
+        // No _ADR beside the _HID: a device has one or the other (ACPI 6.x, 6.1; iasl warns).
         sb.writeBytes(device("PCI0",
                 name("_HID", eisaId("PNP0A08")),
                 name("_CID", eisaId("PNP0A03")),
-                name("_ADR", integer(0)),
                 name("_SEG", integer(0)),
                 name("_UID", integer(0)),
                 name("_BBN", integer(0)),

@@ -54,7 +54,11 @@ public final class Aml {
             out.write(0);
             return out.toByteArray();
         }
-        String[] segs = rest.split("\\.");
+        // Limit -1 keeps trailing empty segments, so that "ABC." is refused rather than read as "ABC".
+        String[] segs = rest.split("\\.", -1);
+        if (segs.length > 255) {
+            throw new IllegalArgumentException("AML name \"" + name + "\" has " + segs.length + " segments (expected: <= 255)");
+        }
         if (segs.length == 2) {
             out.write(DUAL_NAME_PREFIX);
         } else if (segs.length > 2) {

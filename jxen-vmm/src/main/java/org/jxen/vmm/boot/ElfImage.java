@@ -57,6 +57,9 @@ public final class ElfImage {
         if (image.length < 52) {
             throw new BootException(path + ": truncated ELF header (" + image.length + " bytes)");
         }
+        if (image[0] != 0x7f || image[1] != 'E' || image[2] != 'L' || image[3] != 'F') {
+            throw new BootException(path + ": not an ELF file (no \\x7fELF magic)");
+        }
         int cls = image[EI_CLASS];
         if (cls != ELFCLASS32 && cls != ELFCLASS64) {
             throw new BootException(path + ": unknown ELF class " + cls + " (expected: 1 for ELF32 or 2 for ELF64)");
@@ -89,7 +92,8 @@ public final class ElfImage {
             throw new BootException(path + ": ELF program header table has " + phnum + " entries of " + phentsize
                     + " bytes (expected: at most " + MAX_PHDRS + " entries of at least " + minEntry + ")");
         }
-        if (phoff < 0 || phoff + (long) phnum * phentsize > image.length) {
+        // Compared without adding to phoff, which comes from the file and may be near 2^63.
+        if (phoff < 0 || phoff > image.length || (long) phnum * phentsize > image.length - phoff) {
             throw new BootException(path + ": truncated ELF: program headers at " + phoff + " run past the end of the "
                     + image.length + "-byte file");
         }

@@ -18,8 +18,11 @@ final class GuestLoad {
     /** Checks that {@code [start, start + size)} is RAM the kernel may occupy (not the legacy hole). */
     static void checkKernelRange(Path kernel, AddressMap map, long start, long size, String what) throws BootException {
         long end = start + size;
-        boolean lowOk = start >= AddressMap.HIMEM_START && end <= map.lowEnd() && end >= start;
-        boolean conventional = end <= AddressMap.LEGACY_HOLE_START && start >= 0x1_0000;
+        // start and size come from the kernel file: a negative size or an end that wraps past
+        // 2^63 must not pass the range checks below.
+        boolean sane = size >= 0 && end >= start;
+        boolean lowOk = sane && start >= AddressMap.HIMEM_START && end <= map.lowEnd();
+        boolean conventional = sane && end <= AddressMap.LEGACY_HOLE_START && start >= 0x1_0000;
         if (!lowOk && !conventional) {
             throw new BootException(String.format("%s: %s at [0x%x, 0x%x) is outside guest RAM, which ends at 0x%x below "
                     + "4 GiB (memory: %d MiB); give the guest more memory or relink the kernel", kernel, what, start, end,

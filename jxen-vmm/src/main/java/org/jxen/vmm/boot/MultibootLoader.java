@@ -88,6 +88,10 @@ public final class MultibootLoader {
                 throw new BootException(kernel + ": truncated Multiboot image: " + loadSize + " bytes from file offset "
                         + fileOffset + " do not fit in a " + image.length + "-byte file");
             }
+            if (bssEndAddr != 0 && bssEndAddr < loadAddr + loadSize) {
+                throw new BootException(String.format("%s: Multiboot bss_end_addr 0x%x is below the end of the loaded "
+                        + "image 0x%x", kernel, bssEndAddr, loadAddr + loadSize));
+            }
             imageEnd = bssEndAddr == 0 ? loadAddr + loadSize : bssEndAddr;
             GuestLoad.checkKernelRange(kernel, map, loadAddr, imageEnd - loadAddr, "Multiboot image");
             mem.write(loadAddr, java.util.Arrays.copyOfRange(image, (int) fileOffset, (int) (fileOffset + loadSize)));

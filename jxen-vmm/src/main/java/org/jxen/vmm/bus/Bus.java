@@ -35,8 +35,13 @@ public final class Bus {
             throw new IllegalArgumentException(name + " range for " + deviceName + ": length " + length + " (expected: > 0)");
         }
         Range r = new Range(base, length, device, deviceName);
+        // Addresses compare unsigned, as in find(); a range may not wrap past the top.
+        if (Long.compareUnsigned(r.end(), base) <= 0) {
+            throw new IllegalArgumentException(String.format("%s range for %s at 0x%x, length 0x%x, runs past the end "
+                    + "of the address space", name, deviceName, base, length));
+        }
         for (Range o : ranges) {
-            if (base < o.end() && o.base() < r.end()) {
+            if (Long.compareUnsigned(base, o.end()) < 0 && Long.compareUnsigned(o.base(), r.end()) < 0) {
                 throw new IllegalArgumentException(String.format("%s range [0x%x, 0x%x) for %s overlaps %s at [0x%x, 0x%x)",
                         name, base, r.end(), deviceName, o.name(), o.base(), o.end()));
             }

@@ -47,6 +47,13 @@ public final class AddressMap {
     public static final long KVM_IDENTITY_MAP = 0xFFFB_C000L;
     public static final long KVM_TSS = 0xFFFB_D000L;
     public static final long FOUR_GIB = 4 * GIB;
+    /**
+     * The least memory a map is drawn for: below 640 KiB the conventional-memory entry would
+     * claim RAM that is not there, and the ACPI tables at 0xE0000 would have no backing.
+     */
+    public static final long MIN_MEMORY_BYTES = HIMEM_START;
+    /** The most: 64 TiB, beyond any host, so that no address computed here can overflow. */
+    public static final long MAX_MEMORY_BYTES = 1L << 46;
 
     // Boot structures in low RAM (the loaders write them; the guest owns the RAM afterwards).
     /** The boot GDT (and, for bzImage, the IDT after it). */
@@ -75,10 +82,11 @@ public final class AddressMap {
     private final long lowEnd;
     private final long highSize;
 
-    /** The map for a guest given {@code memoryBytes} of RAM (a multiple of 4 KiB). */
+    /** The map for a guest given {@code memoryBytes} of RAM (a multiple of 4 KiB, 1 MiB to 64 TiB). */
     public AddressMap(long memoryBytes) {
-        if (memoryBytes <= 0 || memoryBytes % (4 * KIB) != 0) {
-            throw new IllegalArgumentException("memory: " + memoryBytes + " bytes (expected: a positive multiple of 4096)");
+        if (memoryBytes < MIN_MEMORY_BYTES || memoryBytes > MAX_MEMORY_BYTES || memoryBytes % (4 * KIB) != 0) {
+            throw new IllegalArgumentException("memory: " + memoryBytes + " bytes (expected: a multiple of 4096 from "
+                    + MIN_MEMORY_BYTES + " to " + MAX_MEMORY_BYTES + ")");
         }
         this.memoryBytes = memoryBytes;
         long backed = memoryBytes + (HIMEM_START - LEGACY_HOLE_START);

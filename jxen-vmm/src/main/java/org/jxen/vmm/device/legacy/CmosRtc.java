@@ -1,9 +1,12 @@
 package org.jxen.vmm.device.legacy;
 
 import java.time.Clock;
+import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
+import java.util.HashMap;
+import java.util.Map;
 
 import org.jxen.vmm.bus.BusDevice;
 
@@ -45,14 +48,22 @@ public final class CmosRtc implements BusDevice {
     private static final int B_24H = 0x02;
     private static final int D_VRT = 0x80;
     private static final int INDEX_MASK = 0x7f;
+    /** Where RAM below 4 GiB ends at the latest: the 32-bit MMIO hole (AddressMap.MMIO_HOLE_START). */
+    private static final long LOW_RAM_MAX = 3L << 30;
 
     private final Clock clock;
     private final byte[] ram = new byte[128];
     private int index;
     /** Seconds the guest's clock runs ahead of the host's. */
     private long offsetSeconds;
-    /** While SET is on, the time as the guest is writing it. */
+    /** While SET is on, the time when the guest set it; null otherwise. */
     private LocalDateTime frozen;
+    /**
+     * While SET is on, the fields the guest has written (binary, hours 0-23), by register. They
+     * are applied together when SET clears: one at a time, a day of 31 written while the frozen
+     * month has 30 days (before the month is written, as Linux orders them) would be refused.
+     */
+    private final Map<Integer, Integer> written = new HashMap<>();
 
     public CmosRtc(Clock clock, long memoryBytes) {
         this.clock = clock;
@@ -68,9 +79,11 @@ public final class CmosRtc implements BusDevice {
         long ext = Math.min(Math.max(kib - 1024, 0), 0xFFFF);
         putWord(EXT_MEM_LO, (int) ext);
         putWord(EXT_MEM2_LO, (int) ext);
-        long above16m = Math.min(Math.max(bytes - (16L << 20), 0) >> 16, 0xFFFF);
+        // RAM below 4 GiB ends at the 3 GiB MMIO hole at the latest; the rest is above 4 GiB.
+        long below4g = Math.min(bytes, LOW_RAM_MAX);
+        long above16m = Math.min(Math.max(below4g - (16L << 20), 0) >> 16, 0xFFFF);
         putWord(HIGH_MEM_LO, (int) above16m);
-        long above4g = Math.max(bytes - (3L << 30), 0) >> 16;
+        long above4g = (bytes - below4g) >> 16;
         ram[ABOVE_4G] = (byte) above4g;
         ram[ABOVE_4G + 1] = (byte) (above4g >> 8);
         ram[ABOVE_4G + 2] = (byte) (above4g >> 16);
@@ -87,8 +100,9 @@ public final class CmosRtc implements BusDevice {
             return 0xff;
         }
         int reg = index;
-        if (reg <= YEAR || reg == CENTURY) {
-            return encode(reg, frozen != null ? frozen : now());
+        if (isTimeField(reg)) {
+            Integer v = written.get(reg);
+            return encode(reg, v != null ? v : field(reg, frozen != null ? frozen : now()));
         }
         if (reg == REG_C) {
             int v = ram[REG_C] & 0xff;
@@ -113,23 +127,36 @@ public final class CmosRtc implements BusDevice {
             boolean set = (v & B_SET) != 0;
             if (set && !wasSet) {
                 frozen = now();
-            } else if (!set && wasSet && frozen != null) {
-                offsetSeconds += frozen.toEpochSecond(ZoneOffset.UTC) - now().toEpochSecond(ZoneOffset.UTC);
+                written.clear();
+            } else if (!set && wasSet) {
+                // The clock restarts from the time written; an impossible time leaves it as it was.
+                LocalDateTime t = compose(frozen, written);
+                if (t != null) {
+                    offsetSeconds += t.toEpochSecond(ZoneOffset.UTC) - now().toEpochSecond(ZoneOffset.UTC);
+                }
                 frozen = null;
+                written.clear();
             }
-        } else if (reg <= YEAR || reg == CENTURY) {
-            LocalDateTime t = frozen != null ? frozen : now();
-            LocalDateTime changed = decodeInto(reg, v, t);
+        } else if (isTimeField(reg)) {
+            int decoded = decode(reg, v);
             if (frozen != null) {
-                frozen = changed;
-            } else if (changed != null) {
-                offsetSeconds += changed.toEpochSecond(ZoneOffset.UTC) - t.toEpochSecond(ZoneOffset.UTC);
+                written.put(reg, decoded);
+            } else {
+                LocalDateTime t = now();
+                LocalDateTime changed = compose(t, Map.of(reg, decoded));
+                if (changed != null) {
+                    offsetSeconds += changed.toEpochSecond(ZoneOffset.UTC) - t.toEpochSecond(ZoneOffset.UTC);
+                }
             }
         } else if (reg == REG_A) {
             ram[REG_A] = (byte) (v & 0x7f);
         } else if (reg != REG_C && reg != REG_D) {
             ram[reg] = (byte) v;
         }
+    }
+
+    private static boolean isTimeField(int reg) {
+        return reg <= YEAR || reg == CENTURY;
     }
 
     private LocalDateTime now() {
@@ -148,47 +175,50 @@ public final class CmosRtc implements BusDevice {
         return binary() ? v : ((v >> 4) & 0xf) * 10 + (v & 0xf);
     }
 
-    private int encode(int reg, LocalDateTime t) {
+    /** A field of {@code t} in binary, as register {@code reg} holds it (hours 0-23). */
+    private static int field(int reg, LocalDateTime t) {
         return switch (reg) {
-            case SECONDS -> toGuest(t.getSecond());
-            case MINUTES -> toGuest(t.getMinute());
-            case HOURS -> {
-                int h = t.getHour();
-                if ((ram[REG_B] & B_24H) != 0) {
-                    yield toGuest(h);
-                }
-                int h12 = h % 12 == 0 ? 12 : h % 12;
-                yield toGuest(h12) | (h >= 12 ? 0x80 : 0);
-            }
-            case DAY_OF_WEEK -> toGuest(t.getDayOfWeek().getValue() % 7 + 1);
-            case DAY_OF_MONTH -> toGuest(t.getDayOfMonth());
-            case MONTH -> toGuest(t.getMonthValue());
-            case YEAR -> toGuest(t.getYear() % 100);
-            case CENTURY -> toGuest(t.getYear() / 100);
-            default -> ram[reg] & 0xff;
+            case SECONDS -> t.getSecond();
+            case MINUTES -> t.getMinute();
+            case HOURS -> t.getHour();
+            case DAY_OF_WEEK -> t.getDayOfWeek().getValue() % 7 + 1; // Sunday is 1
+            case DAY_OF_MONTH -> t.getDayOfMonth();
+            case MONTH -> t.getMonthValue();
+            case YEAR -> t.getYear() % 100;
+            default -> t.getYear() / 100; // CENTURY
         };
     }
 
-    /** The time with one field replaced by the guest's value, or null if that value is not a valid time. */
-    private LocalDateTime decodeInto(int reg, int raw, LocalDateTime t) {
+    /** A binary field value in the guest's format (BCD or binary; 12-hour with the PM bit). */
+    private int encode(int reg, int v) {
+        if (reg == HOURS && (ram[REG_B] & B_24H) == 0) {
+            int h12 = v % 12 == 0 ? 12 : v % 12;
+            return toGuest(h12) | (v >= 12 ? 0x80 : 0);
+        }
+        return toGuest(v);
+    }
+
+    /** A register value the guest wrote, as a binary field (hours 0-23). */
+    private int decode(int reg, int raw) {
+        if (reg == HOURS && (ram[REG_B] & B_24H) == 0) {
+            return fromGuest(raw & 0x7f) % 12 + ((raw & 0x80) != 0 ? 12 : 0);
+        }
+        return fromGuest(raw);
+    }
+
+    /** {@code t} with the given fields replaced, or null if that is not a valid time. */
+    private static LocalDateTime compose(LocalDateTime t, Map<Integer, Integer> fields) {
+        int year = fields.getOrDefault(YEAR, t.getYear() % 100);
+        int century = fields.getOrDefault(CENTURY, t.getYear() / 100);
+        if (year > 99 || century > 99) {
+            return null;
+        }
         try {
-            return switch (reg) {
-                case SECONDS -> t.withSecond(fromGuest(raw));
-                case MINUTES -> t.withMinute(fromGuest(raw));
-                case HOURS -> {
-                    if ((ram[REG_B] & B_24H) != 0) {
-                        yield t.withHour(fromGuest(raw));
-                    }
-                    int h = fromGuest(raw & 0x7f) % 12 + ((raw & 0x80) != 0 ? 12 : 0);
-                    yield t.withHour(h);
-                }
-                case DAY_OF_MONTH -> t.withDayOfMonth(fromGuest(raw));
-                case MONTH -> t.withMonth(fromGuest(raw));
-                case YEAR -> t.withYear(t.getYear() / 100 * 100 + fromGuest(raw));
-                case CENTURY -> t.withYear(fromGuest(raw) * 100 + t.getYear() % 100);
-                default -> t;
-            };
-        } catch (java.time.DateTimeException e) {
+            // The day of the week is not checked against the date, as on the MC146818.
+            return LocalDateTime.of(century * 100 + year, fields.getOrDefault(MONTH, t.getMonthValue()),
+                    fields.getOrDefault(DAY_OF_MONTH, t.getDayOfMonth()), fields.getOrDefault(HOURS, t.getHour()),
+                    fields.getOrDefault(MINUTES, t.getMinute()), fields.getOrDefault(SECONDS, t.getSecond()));
+        } catch (DateTimeException e) {
             return null;
         }
     }
