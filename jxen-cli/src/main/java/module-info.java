@@ -3,6 +3,7 @@ module org.jxen.cli {
     requires org.jxen.vmm;
     requires info.picocli;
     requires java.logging;
+    requires jdk.unsupported;
     opens org.jxen.cli.run to info.picocli;
     exports org.jxen.cli.run;
 }

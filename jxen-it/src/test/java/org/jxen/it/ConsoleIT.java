@@ -66,7 +66,7 @@ class ConsoleIT {
             p.type("\u001d");
             p.awaitOutput("jxen-run-status=\\d+", WAIT);
             p.awaitExit(WAIT);
-            assertThat(p.stdout()).contains("console left with Ctrl-]").contains("jxen-run-status=5");
+            assertThat(p.stdout()).contains("destroyed: the console was left with Ctrl-]").contains("jxen-run-status=5");
             // After jxen-run: canonical mode and echo are back on.
             String stty = p.stdout().substring(p.stdout().indexOf("jxen-run-status="));
             assertThat(stty).containsPattern("(?<!-)icanon").containsPattern("(?<![-a-z])echo ");

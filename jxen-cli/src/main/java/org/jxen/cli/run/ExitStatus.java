@@ -12,7 +12,7 @@ public enum ExitStatus {
     REBOOT(2, "the guest rebooted and --on-reboot is destroy"),
     CRASH(3, "the guest crashed (panic, triple fault, or an instruction this host cannot run)"),
     TIMEOUT(4, "--timeout ran out; the VM was destroyed"),
-    DETACHED(5, "the console was left with Ctrl-]; the VM was destroyed"),
+    DETACHED(5, "the VM was destroyed: Ctrl-] on the console, or SIGTERM"),
     SUSPEND(6, "the guest suspended itself"),
     WATCHDOG(7, "the guest's watchdog fired"),
     SOFT_RESET(8, "the guest asked for a soft reset");

@@ -32,7 +32,9 @@ import picocli.CommandLine.Option;
         description = {
             "Boot one VM in the foreground, its serial console (COM1) on this terminal, no daemon.",
             "Boots an ELF with a Xen PVH note, a Multiboot kernel, or a Linux bzImage.",
-            "On a terminal, Ctrl-] leaves the console and destroys the VM."},
+            "On a terminal, Ctrl-] leaves the console and destroys the VM.",
+            "SIGTERM presses the guest's ACPI power button (a clean shutdown); a second SIGTERM,",
+            "or a guest that does not listen to the button, destroys the VM."},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {})
 public final class JxenRun implements Callable<Integer> {
@@ -146,6 +148,8 @@ public final class JxenRun implements Callable<Integer> {
         MachineSpec spec = new MachineSpec(name, memory, vcpus, kernel, initrd, cmdline);
         long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + (long) (timeout * 1e9);
         boolean interactive = Console.stdinIsTerminal();
+        java.util.concurrent.atomic.AtomicReference<Machine> current = new java.util.concurrent.atomic.AtomicReference<>();
+        handleTerm(current);
         try (kvm; Console console = new Console(interactive)) {
             boolean consoleStarted = false;
             while (true) {
@@ -156,6 +160,7 @@ public final class JxenRun implements Callable<Integer> {
                     return fail(e.getMessage(), e);
                 }
                 try (m) {
+                    current.set(m);
                     console.attach(m.console());
                     if (!consoleStarted) {
                         console.start();
@@ -169,7 +174,7 @@ public final class JxenRun implements Callable<Integer> {
                         return ExitStatus.TIMEOUT.code();
                     }
                     if (o.reason() == ShutdownReason.DESTROYED) {
-                        console.message("jxen-run: console left with Ctrl-]; domain '" + name + "' destroyed");
+                        console.message("jxen-run: domain '" + name + "' destroyed: " + o.detail());
                         return ExitStatus.DETACHED.code();
                     }
                     if (o.reason() == ShutdownReason.REBOOT && onReboot == OnReboot.restart) {
@@ -197,9 +202,29 @@ public final class JxenRun implements Callable<Integer> {
             return null;
         }
         if (!m.outcome().isDone()) {
-            m.destroy("console left with Ctrl-]");
+            m.destroy("the console was left with Ctrl-]");
         }
         return m.outcome().get();
+    }
+
+    /**
+     * SIGTERM asks the guest to shut down as {@code xl shutdown} does for an HVM guest: by the
+     * ACPI power button. A guest that does not listen, or a second SIGTERM, gets destroyed.
+     */
+    private static void handleTerm(java.util.concurrent.atomic.AtomicReference<Machine> current) {
+        java.util.concurrent.atomic.AtomicInteger count = new java.util.concurrent.atomic.AtomicInteger();
+        sun.misc.Signal.handle(new sun.misc.Signal("TERM"), sig -> {
+            Machine m = current.get();
+            if (m == null) {
+                System.exit(ExitStatus.DETACHED.code());
+            }
+            if (count.incrementAndGet() == 1 && m.powerButtonEnabled()) {
+                System.err.println("jxen-run: SIGTERM: pressed the power button; send SIGTERM again to destroy the domain");
+                m.pressPowerButton();
+            } else {
+                m.destroy(count.get() == 1 ? "SIGTERM, and the guest does not listen to the power button" : "second SIGTERM");
+            }
+        });
     }
 
     static String kvmDevice() {
