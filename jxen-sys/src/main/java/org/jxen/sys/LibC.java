@@ -60,6 +60,10 @@ public final class LibC {
     public static final int TCSANOW = 0;
     /** glibc's {@code struct termios} on x86_64 (bits/termios-struct.h): 60 bytes. */
     public static final long TERMIOS_SIZE = 60;
+    /** {@code struct pollfd} (asm-generic/poll.h): int fd, short events, short revents. */
+    public static final long POLLFD_SIZE = 8;
+    /** {@code struct timespec} on x86_64: time_t tv_sec, long tv_nsec. */
+    public static final long TIMESPEC_SIZE = 16;
 
     private static final MethodHandle OPEN = capture("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
             Linker.Option.firstVariadicArg(2));
@@ -285,7 +289,7 @@ public final class LibC {
     public static int pollIn(int fd, int timeoutMillis) {
         try (Arena arena = Arena.ofConfined()) {
             // struct pollfd { int fd; short events; short revents; } (poll.h)
-            MemorySegment pfd = arena.allocate(8);
+            MemorySegment pfd = arena.allocate(POLLFD_SIZE);
             pfd.set(JAVA_INT, 0, fd);
             pfd.set(ValueLayout.JAVA_SHORT, 4, POLLIN);
             MemorySegment st = state();

@@ -48,8 +48,7 @@ public final class ThreadKick {
         LibC.pthreadSigmask(LibC.SIG_BLOCK, set, old);
         LibC.sigdelset(old, SIGNAL);
         byte[] mask = old.asSlice(0, LibC.KERNEL_SIGSET_SIZE).toArray(ValueLayout.JAVA_BYTE);
-        // struct timespec { time_t tv_sec; long tv_nsec; } = 16 zero bytes
-        MemorySegment zero = arena.allocate(16, 8);
+        MemorySegment zero = arena.allocate(LibC.TIMESPEC_SIZE, 8);
         return new ThreadKick(LibC.pthreadSelf(), mask, set, zero);
     }
 

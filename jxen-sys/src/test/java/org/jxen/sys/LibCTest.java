@@ -20,13 +20,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /** LibC's constants and buffer sizes against the C headers, and the calls against a real kernel. */
 class LibCTest {
     private static final List<String> INCLUDES = List.of("sys/mman.h", "sys/eventfd.h", "fcntl.h", "signal.h", "poll.h",
-            "termios.h", "errno.h", "linux/memfd.h", "sys/ioctl.h", "linux/kvm.h");
+            "termios.h", "errno.h", "time.h", "linux/memfd.h", "sys/ioctl.h", "linux/kvm.h");
 
     /** Constants whose Java name is not the C macro's, mapped to the C expression. */
     private static final Map<String, String> RENAMED = Map.of(
             "SIGSET_T_SIZE", "sizeof(sigset_t)",
             "KERNEL_SIGSET_SIZE", "(_NSIG / 8)",
-            "TERMIOS_SIZE", "sizeof(struct termios)");
+            "TERMIOS_SIZE", "sizeof(struct termios)",
+            "POLLFD_SIZE", "sizeof(struct pollfd)",
+            "TIMESPEC_SIZE", "sizeof(struct timespec)");
 
     @Test
     void everyConstantMatchesTheHeaders() throws Exception {
