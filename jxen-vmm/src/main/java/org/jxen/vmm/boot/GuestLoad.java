@@ -19,14 +19,13 @@ final class GuestLoad {
     static void checkKernelRange(Path kernel, AddressMap map, long start, long size, String what) throws BootException {
         long end = start + size;
         // start and size come from the kernel file: a negative size or an end that wraps past
-        // 2^63 must not pass the range checks below.
-        boolean sane = size >= 0 && end >= start;
-        boolean lowOk = sane && start >= AddressMap.HIMEM_START && end <= map.lowEnd();
-        boolean conventional = sane && end <= AddressMap.LEGACY_HOLE_START && start >= 0x1_0000;
-        if (!lowOk && !conventional) {
-            throw new BootException(String.format("%s: %s at [0x%x, 0x%x) is outside guest RAM, which ends at 0x%x below "
-                    + "4 GiB (memory: %d MiB); give the guest more memory or relink the kernel", kernel, what, start, end,
-                    map.lowEnd(), map.memoryBytes() >> 20));
+        // 2^63 must not pass the range check. Kernels live above 1 MiB: below it sit the boot
+        // structures, the command line and the ACPI tables.
+        boolean ok = size >= 0 && end >= start && start >= AddressMap.HIMEM_START && end <= map.lowEnd();
+        if (!ok) {
+            throw new BootException(String.format("%s: %s at [0x%x, 0x%x) is outside guest RAM from 1 MiB to 0x%x "
+                    + "(memory: %d MiB); give the guest more memory or relink the kernel above 1 MiB", kernel, what,
+                    start, end, map.lowEnd(), map.memoryBytes() >> 20));
         }
     }
 

@@ -17,7 +17,7 @@ public final class PvhLoader {
     public static final int XEN_HVM_START_MAGIC_VALUE = 0x336ec578;
     /** start_info.h: the version with memmap fields. */
     static final int START_INFO_VERSION = 1;
-    // struct hvm_start_info offsets (start_info.h; checked by StartInfoLayoutTest).
+    // struct hvm_start_info offsets (start_info.h; checked by PvhLoaderTest).
     static final int SI_MAGIC = 0;
     static final int SI_VERSION = 4;
     static final int SI_FLAGS = 8;

@@ -161,6 +161,10 @@ public final class Machine implements VcpuHost, AutoCloseable {
             throw new MachineException("memory " + spec.memoryMib() + " MiB is below the minimum of "
                     + MachineSpec.MIN_MEMORY_MIB + " MiB");
         }
+        if (spec.memoryMib() > MachineSpec.MAX_MEMORY_MIB) {
+            throw new MachineException("memory " + spec.memoryMib() + " MiB is above jxen's limit of "
+                    + MachineSpec.MAX_MEMORY_MIB + " MiB");
+        }
         long hostMib = host.totalMemoryBytes() >> 20;
         if (hostMib > 0 && spec.memoryMib() > hostMib) {
             throw new MachineException("memory " + spec.memoryMib() + " MiB is more than this host has (" + hostMib + " MiB)");
