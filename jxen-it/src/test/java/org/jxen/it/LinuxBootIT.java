@@ -23,7 +23,8 @@ import static org.assertj.core.api.Assertions.within;
  * jxen's default Linux guest (Debian's cloud kernel and the busybox initramfs made by
  * {@code bin/jxen-linux-image}) booted by {@code bin/jxen-run}, driven through its serial console:
  * the banner, the shell, what the guest sees of the machine (vCPUs, memory, clock), and each way
- * it can end (power-off, reboot, crash through pvpanic) with jxen-run's exit status.
+ * it can end (power-off, reboot, crash through pvpanic, the ACPI power button) with jxen-run's
+ * exit status.
  *
  * <p>Needs hardware KVM: on an emulated-supervisor host (kvm_pvm) each test is skipped with the
  * reason, or fails under {@code JXEN_LINUX_E2E=1}.
@@ -110,6 +111,19 @@ class LinuxBootIT {
             assertThat(c.run("nproc", STEP).strip()).as(c.describe()).isEqualTo("2");
             c.sendLine("poweroff -f");
             assertThat(c.awaitExit(EXIT)).as("jxen-run exit status after poweroff -f" + c.describe()).isZero();
+        }
+    }
+
+    @Test
+    void sigtermPressesThePowerButtonAndTheGuestPowersOff() throws Exception {
+        LinuxImage image = image();
+        try (ConsoleDriver c = boot(image, 1, "destroy")) {
+            awaitShell(c, image);
+            // jxen-run turns SIGTERM into the ACPI power button; the guest's acpid runs poweroff.
+            c.process().destroy();
+            c.expect("^jxen-linux: power button", STEP);
+            assertThat(c.awaitExit(EXIT)).as("jxen-run exit status after the power button" + c.describe()).isZero();
+            assertThat(c.transcript()).contains("shut down: poweroff");
         }
     }
 
