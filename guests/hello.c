@@ -17,7 +17,7 @@ void guest_early(void)
 void guest_main(void)
 {
     if (rt_boot.kind == RT_BOOT_PVH)
-        rt_check(rt_boot.magic == XEN_HVM_START_MAGIC_VALUE, "pvh start_info magic", "magic=0x%x at 0x%x",
+        rt_check(rt_boot.magic == XEN_HVM_START_MAGIC_VALUE, "pvh start_info magic", "magic=0x%x at 0x%lx",
                  rt_boot.magic, rt_boot.info_addr);
     else
         rt_check(rt_boot.magic == MULTIBOOT_BOOTLOADER_MAGIC, "multiboot magic", "eax=0x%x", rt_boot.magic);

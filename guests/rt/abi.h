@@ -64,13 +64,36 @@
 
 /* ---- x86 control registers and MSRs: Intel SDM Vol. 3A §2.5, Vol. 4 ---- */
 #define CR0_PE                  (1u << 0)
+#define CR0_MP                  (1u << 1)
+#define CR0_EM                  (1u << 2)
+#define CR0_TS                  (1u << 3)
 #define CR0_WP                  (1u << 16)
 #define CR0_PG                  (1u << 31)
 #define CR4_PAE                 (1u << 5)
 #define CR4_OSFXSR              (1u << 9)
+#define CR4_OSXMMEXCPT          (1u << 10)
+#define CR4_UMIP                (1u << 11)
+#define CR4_FSGSBASE            (1u << 16)
+#define CR4_PCIDE               (1u << 17)
+#define CR4_OSXSAVE             (1u << 18)
+#define CR4_SMAP                (1u << 21)
+#define CR4_PKE                 (1u << 22)
+#define RFLAGS_IF               (1u << 9)   /* SDM Vol. 1 §3.4.3 */
+#define RFLAGS_AC               (1u << 18)
 #define MSR_EFER                0xC0000080  /* SDM Vol. 4 Table 2-2 IA32_EFER */
 #define EFER_LME                (1u << 8)
+#define EFER_LMA                (1u << 10)
 #define MSR_APIC_BASE           0x1B        /* SDM Vol. 4 IA32_APIC_BASE */
+#define APIC_BASE_EXTD          (1u << 10)  /* x2APIC mode: SDM Vol. 3A §11.12.1 */
+#define APIC_BASE_EN            (1u << 11)
+#define MSR_TSC_DEADLINE        0x6E0       /* SDM Vol. 4 IA32_TSC_DEADLINE */
+#define MSR_X2APIC_ID           0x802       /* SDM Vol. 3A §11.12.1.2 Table 11-6 */
+#define MSR_XSS                 0xDA0       /* SDM Vol. 4 IA32_XSS */
+/* XCR0 state components: SDM Vol. 1 §13.1 */
+#define XCR0_X87                (1u << 0)
+#define XCR0_SSE                (1u << 1)
+#define XCR0_AVX                (1u << 2)
+#define XCR0_AVX512             (7u << 5)   /* opmask, ZMM_Hi256, Hi16_ZMM */
 
 /* Page-table entry bits: SDM Vol. 3A §4.5 Tables 4-15..4-20 */
 #define PTE_P                   0x001
@@ -82,6 +105,7 @@
 
 /* CPUID: SDM Vol. 2A CPUID instruction reference */
 #define CPUID1_ECX_HYPERVISOR   (1u << 31)  /* leaf 1 ECX bit 31 (reserved for hypervisor use) */
+#define CPUID1_ECX_TSC_DEADLINE (1u << 24)  /* leaf 1 ECX bit 24 */
 #define CPUID81_EDX_PDPE1GB     (1u << 26)  /* leaf 0x80000001 EDX bit 26 */
 
 /* KVM paravirtual clock: Linux Documentation/virt/kvm/x86/cpuid.rst and
@@ -109,7 +133,10 @@
 #define RFLAGS_IOPL_MASK        0x3000
 /* Vectors we use (our choice; 0-31 are exceptions) */
 #define VEC_COM1                0x30
+#define VEC_SCI                 0x31
+#define VEC_TIMER               0x32
 #define VEC_SPURIOUS            0xFF
+#define VEC_GP                  13
 
 /* 64-bit TSS: SDM Vol. 3A §8.7 Figure 8-11 */
 #define TSS_OFF_RSP0            4
@@ -184,7 +211,17 @@
 #define LAPIC_SVR               0x0F0
 #define LAPIC_ICR_LO            0x300
 #define LAPIC_ICR_HI            0x310
+#define LAPIC_ISR               0x100       /* ISR bits 31:0; then +0x10 per 32 vectors (§11.8.4) */
+#define LAPIC_IRR               0x200       /* IRR, same layout */
+#define LAPIC_REG_STRIDE        0x10
+#define LAPIC_LVT_TIMER         0x320
+#define LAPIC_TIMER_INIT        0x380
+#define LAPIC_TIMER_CUR         0x390
+#define LAPIC_TIMER_DIV         0x3E0
 #define LAPIC_SVR_ENABLE        0x100
+#define LVT_MASKED              (1u << 16)  /* SDM §11.5.1 Figure 11-8 */
+#define LVT_TIMER_TSC_DEADLINE  (2u << 17)  /* timer mode 10b */
+#define LAPIC_TIMER_DIV_1       0xB         /* divide configuration: divide by 1 (Figure 11-10) */
 #define ICR_INIT                0x00004500u /* delivery INIT, level assert; SDM §11.6.1 */
 #define ICR_STARTUP             0x00004600u /* delivery Start-Up, level assert */
 #define ICR_BUSY                0x00001000u /* delivery status */
@@ -196,6 +233,7 @@
 #define IOAPIC_REG_VER          0x01
 #define IOAPIC_REDTBL(n)        (0x10 + 2 * (n))
 #define IOREDTBL_POLARITY_LOW   (1u << 13)
+#define IOREDTBL_REMOTE_IRR     (1u << 14)
 #define IOREDTBL_LEVEL          (1u << 15)
 #define IOREDTBL_MASKED         (1u << 16)
 
@@ -238,27 +276,36 @@
 #define SDT_OFF_REVISION        8
 /* FADT: §5.2.9 Table 5.9 (byte offsets) */
 #define FADT_OFF_DSDT           40
+#define FADT_OFF_SCI_INT        46
 #define FADT_OFF_SMI_CMD        48
 #define FADT_OFF_ACPI_ENABLE    52
+#define FADT_OFF_PM1A_EVT_BLK   56
+#define FADT_OFF_PM1B_EVT_BLK   60
 #define FADT_OFF_PM1A_CNT_BLK   64
 #define FADT_OFF_PM1B_CNT_BLK   68
 #define FADT_OFF_PM_TMR_BLK     76
+#define FADT_OFF_PM1_EVT_LEN    88
 #define FADT_OFF_PM_TMR_LEN     91
 #define FADT_OFF_CENTURY        108
 #define FADT_OFF_FLAGS          112
 #define FADT_OFF_RESET_REG      116
 #define FADT_OFF_RESET_VALUE    128
 #define FADT_OFF_X_DSDT         140
+#define FADT_OFF_X_PM1A_EVT_BLK 148
 #define FADT_OFF_X_PM1A_CNT_BLK 172
 #define FADT_OFF_X_PM1B_CNT_BLK 184
 #define FADT_OFF_SLEEP_CONTROL  244
+#define FADT_FLAG_PWR_BUTTON    (1u << 4)   /* Table 5.10: set = control-method power button */
 #define FADT_FLAG_RESET_REG_SUP (1u << 10)  /* Table 5.10 */
 #define FADT_FLAG_HW_REDUCED    (1u << 20)  /* Table 5.10 */
 #define FADT_FLAG_TMR_VAL_EXT   (1u << 8)   /* Table 5.10: 32-bit PM timer */
 #define ACPI_PM_TIMER_HZ        3579545     /* §4.8.2.1 */
-#define PM1_CNT_SCI_EN          (1u << 0)   /* §4.8.2.1 Table 4.16 */
-#define PM1_CNT_SLP_TYP_SHIFT   10          /* Table 4.16 */
-#define PM1_CNT_SLP_EN          (1u << 13)  /* Table 4.16 */
+#define PM1_CNT_SCI_EN          (1u << 0)   /* §4.8.4.2.1 Table 4.13 PM1 Control */
+#define PM1_STS_PWRBTN          (1u << 8)   /* §4.8.4.1.1 Table 4.11 PM1 Status */
+#define PM1_EN_PWRBTN           (1u << 8)   /* §4.8.4.1.2 Table 4.12 PM1 Enable */
+#define SCI_DEFAULT_FLAGS       (MPS_INTI_POL_LOW | MPS_INTI_TRIG_LEVEL) /* §5.2.9 SCI_INT: "shareable, level, active low" */
+#define PM1_CNT_SLP_TYP_SHIFT   10          /* Table 4.13 */
+#define PM1_CNT_SLP_EN          (1u << 13)  /* Table 4.13 */
 #define SLEEP_CTL_SLP_TYP_SHIFT 2           /* §4.8.3.7 Table 4.20 */
 #define SLEEP_CTL_SLP_EN        (1u << 5)   /* Table 4.20 */
 /* Generic Address Structure: §5.2.3.2 Table 5.1 */
@@ -296,5 +343,58 @@
 #define AML_DWORD_PREFIX        0x0C
 #define AML_PACKAGE_OP          0x12
 #define AML_ROOT_CHAR           0x5C
+
+/* ---- Linux x86 boot protocol: Documentation/arch/x86/boot.rst ("The
+ *      Real-Mode Kernel Header") and zero-page.rst (struct boot_params) ---- */
+#define BP_ACPI_RSDP_ADDR       0x070   /* zero-page.rst acpi_rsdp_addr */
+#define BP_EXT_RAMDISK_IMAGE    0x0C0
+#define BP_EXT_RAMDISK_SIZE     0x0C4
+#define BP_EXT_CMD_LINE_PTR     0x0C8
+#define BP_SCRATCH              0x1E4   /* scratch: used as a 4-byte stack by startup_32 */
+#define BP_E820_ENTRIES         0x1E8
+#define BP_E820_TABLE           0x2D0
+#define BP_E820_MAX             128     /* E820_MAX_ENTRIES_ZEROPAGE */
+#define BP_E820_ENTRY_SIZE      20      /* struct boot_e820_entry: u64 addr, u64 size, u32 type */
+#define BP_SIZE                 4096
+#define BP_SETUP_SECTS          0x1F1   /* boot.rst header offsets */
+#define BP_SYSSIZE              0x1F4
+#define BP_BOOT_FLAG            0x1FE
+#define BP_JUMP                 0x200
+#define BP_HEADER               0x202
+#define BP_VERSION              0x206
+#define BP_KERNEL_VERSION       0x20E
+#define BP_TYPE_OF_LOADER       0x210
+#define BP_LOADFLAGS            0x211
+#define BP_CODE32_START         0x214
+#define BP_RAMDISK_IMAGE        0x218
+#define BP_RAMDISK_SIZE         0x21C
+#define BP_HEAP_END_PTR         0x224
+#define BP_CMD_LINE_PTR         0x228
+#define BP_INITRD_ADDR_MAX      0x22C
+#define BP_KERNEL_ALIGNMENT     0x230
+#define BP_XLOADFLAGS           0x236
+#define BP_CMDLINE_SIZE         0x238
+#define BP_PREF_ADDRESS         0x258
+#define BP_INIT_SIZE            0x260
+#define BP_HDR_END              0x26C   /* kernel_info_offset (2.15) is the last field */
+#define LINUX_HDRS_MAGIC        0x53726448u /* "HdrS" */
+#define LINUX_BOOT_FLAG         0xAA55
+#define LINUX_PROTOCOL_2_15     0x020F
+#define LOADFLAGS_LOADED_HIGH   0x01
+#define LOADFLAGS_CAN_USE_HEAP  0x80
+#define XLF_KERNEL_64           0x01
+#define LINUX_LOADER_UNDEFINED  0xFF    /* type_of_loader for loaders without an id */
+#define LINUX_BOOT_CS           0x10    /* __BOOT_CS, 32- and 64-bit boot protocols */
+#define LINUX_BOOT_DS           0x18    /* __BOOT_DS */
+#define LINUX_STARTUP_64_OFF    0x200   /* 64-bit entry: protected-mode start + 0x200 */
+#define LINUX_KERNEL_INFO_MAGIC 0x506F544Cu /* "LToP", boot.rst "The kernel_info" */
+#define E820_SMAP               0x534D4150u /* INT 15h AX=E820h signature "SMAP" (ACPI 6.5 §15.1) */
+/* Our choices for the bzImage stub */
+#define BZ_LOAD_ADDR            0x1000000   /* link address = pref_address (16 MiB) */
+#define BZ_ALIGN                0x200000    /* kernel_alignment: 2 MiB */
+#define BZ_ALIGN_LOG2           21
+#define BZ_CMDLINE_SIZE         2047
+#define BZ_INITRD_ADDR_MAX      0x7FFFFFFF
+#define BZ_ENTRY16_MAGIC        0x4A58524Du /* "JXRM" in EDI: startup_32 entered by our own setup code */
 
 #endif

@@ -369,15 +369,21 @@ void rt_poweroff(void)
     rt_halt_forever();
 }
 
+bool rt_acpi_reset_reg(void)
+{
+    const struct rt_acpi *a = rt_acpi();
+    if (!a->fadt || !(fadt_flags() & FADT_FLAG_RESET_REG_SUP) ||
+        rd32(a->fadt + SDT_OFF_LENGTH) < FADT_OFF_RESET_VALUE + 1)
+        return false;
+    gas_write(a->fadt + FADT_OFF_RESET_REG, a->fadt[FADT_OFF_RESET_VALUE]);
+    return true;
+}
+
 void rt_reset(void)
 {
     rt_cli();
-    const struct rt_acpi *a = rt_acpi();
-    if (a->fadt && (fadt_flags() & FADT_FLAG_RESET_REG_SUP) &&
-        rd32(a->fadt + SDT_OFF_LENGTH) >= FADT_OFF_RESET_VALUE + 1) {
-        gas_write(a->fadt + FADT_OFF_RESET_REG, a->fadt[FADT_OFF_RESET_VALUE]);
+    if (rt_acpi_reset_reg())
         settle();
-    }
     outb(PORT_RESET_CF9, CF9_HARD_RESET);
     settle();
     outb(I8042_CMD, I8042_PULSE_RESET);

@@ -151,7 +151,19 @@ bool rt_irq_init(void)
     return irq_ready;
 }
 
-bool rt_ioapic_route_isa(unsigned irq, uint8_t vector)
+static struct ioapic *ioapic_for(uint32_t gsi, uint32_t *pin)
+{
+    for (int i = 0; i < nioapics; i++) {
+        struct ioapic *io = &ioapics[i];
+        if (gsi >= io->gsi_base && gsi < io->gsi_base + io->nredir) {
+            *pin = gsi - io->gsi_base;
+            return io;
+        }
+    }
+    return NULL;
+}
+
+int rt_ioapic_route(unsigned irq, uint8_t vector, uint16_t dflt_flags, bool masked)
 {
     uint32_t gsi = irq;
     uint16_t flags = 0;
@@ -160,25 +172,51 @@ bool rt_ioapic_route_isa(unsigned irq, uint8_t vector)
             gsi = isos[i].gsi;
             flags = isos[i].flags;
         }
-    /* ISA defaults: edge, active high (MADT "conforms to the bus"). */
-    uint32_t lo = vector;
-    if ((flags & MPS_INTI_POL_MASK) == MPS_INTI_POL_LOW)
+    /* MPS INTI flags (ACPI 6.5 Table 5.26): 00 = conforms to the bus, so
+     * the caller's default (ISA: edge, active high; SCI: level, active low). */
+    uint16_t pol = flags & MPS_INTI_POL_MASK, trig = flags & MPS_INTI_TRIG_MASK;
+    if (!pol)
+        pol = dflt_flags & MPS_INTI_POL_MASK;
+    if (!trig)
+        trig = dflt_flags & MPS_INTI_TRIG_MASK;
+    uint32_t lo = vector | (masked ? IOREDTBL_MASKED : 0);
+    if (pol == MPS_INTI_POL_LOW)
         lo |= IOREDTBL_POLARITY_LOW;
-    if ((flags & MPS_INTI_TRIG_MASK) == MPS_INTI_TRIG_LEVEL)
+    if (trig == MPS_INTI_TRIG_LEVEL)
         lo |= IOREDTBL_LEVEL;
-    for (int i = 0; i < nioapics; i++) {
-        struct ioapic *io = &ioapics[i];
-        if (gsi < io->gsi_base || gsi >= io->gsi_base + io->nredir)
-            continue;
-        uint32_t pin = gsi - io->gsi_base;
-        ioapic_write(io, IOAPIC_REDTBL(pin) + 1, rt_lapic_id() << 24);
-        ioapic_write(io, IOAPIC_REDTBL(pin), lo);
-        rt_printf("# irq: ISA IRQ %u -> GSI %u (ioapic %d pin %u) vector 0x%x%s%s\n", irq, gsi, i, pin, vector,
-                  (lo & IOREDTBL_LEVEL) ? " level" : " edge", (lo & IOREDTBL_POLARITY_LOW) ? " low" : " high");
-        return true;
+    uint32_t pin;
+    struct ioapic *io = ioapic_for(gsi, &pin);
+    if (!io) {
+        rt_printf("# irq: no I/O APIC serves GSI %u\n", gsi);
+        return -1;
     }
-    rt_printf("# irq: no I/O APIC serves GSI %u\n", gsi);
-    return false;
+    ioapic_write(io, IOAPIC_REDTBL(pin) + 1, rt_lapic_id() << 24);
+    ioapic_write(io, IOAPIC_REDTBL(pin), lo);
+    rt_printf("# irq: ISA IRQ %u -> GSI %u (ioapic %d pin %u) vector 0x%x%s%s\n", irq, gsi, (int)(io - ioapics), pin,
+              vector, (lo & IOREDTBL_LEVEL) ? " level" : " edge", (lo & IOREDTBL_POLARITY_LOW) ? " low" : " high");
+    return (int)gsi;
+}
+
+bool rt_ioapic_route_isa(unsigned irq, uint8_t vector)
+{
+    return rt_ioapic_route(irq, vector, 0, false) >= 0;
+}
+
+uint32_t rt_ioapic_rte_lo(uint32_t gsi)
+{
+    uint32_t pin;
+    struct ioapic *io = ioapic_for(gsi, &pin);
+    return io ? ioapic_read(io, IOAPIC_REDTBL(pin)) : 0;
+}
+
+void rt_ioapic_mask(uint32_t gsi, bool masked)
+{
+    uint32_t pin;
+    struct ioapic *io = ioapic_for(gsi, &pin);
+    if (!io)
+        return;
+    uint32_t lo = ioapic_read(io, IOAPIC_REDTBL(pin));
+    ioapic_write(io, IOAPIC_REDTBL(pin), masked ? lo | IOREDTBL_MASKED : lo & ~IOREDTBL_MASKED);
 }
 
 void rt_apic_icr(uint32_t apic_id, uint32_t lo)

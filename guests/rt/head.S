@@ -1,5 +1,5 @@
 /*
- * Entry points, the switch to long mode, the static GDT/TSS/page tables,
+ * Entry points (the bzImage ones are in hdr_bz.S), the switch to long mode, the static GDT/TSS/page tables,
  * exception and interrupt stubs, the ring-3 call gate and the AP
  * trampoline.
  *
@@ -23,7 +23,7 @@ rt_pvh_entry:
         cld
         movl    $RT_BOOT_PVH, rt_boot_kind
         movl    %ebx, rt_boot_info_addr
-        jmp     1f
+        jmp     rt_enter_long32
 
         .globl rt_mb_entry
 rt_mb_entry:
@@ -31,7 +31,10 @@ rt_mb_entry:
         movl    $RT_BOOT_MULTIBOOT, rt_boot_kind
         movl    %eax, rt_boot_magic
         movl    %ebx, rt_boot_info_addr
-1:
+/* Common 32-bit path (also the bzImage stub's startup_32, hdr_bz.S):
+ * protected mode, paging off, flat segments, rt_boot_* already set. */
+        .globl rt_enter_long32
+rt_enter_long32:
         movl    $rt_boot_stack_top, %esp
         lgdt    rt_gdt_ptr
         movl    %cr4, %eax
@@ -46,10 +49,13 @@ rt_mb_entry:
         movl    %cr0, %eax
         orl     $(CR0_PG | CR0_PE), %eax
         movl    %eax, %cr0
-        ljmp    $SEL_CODE64, $long_entry
+        ljmp    $SEL_CODE64, $rt_long_entry
 
+/* Long mode on our GDT and page tables (the bzImage stub's startup_64
+ * joins here by a far return). */
         .code64
-long_entry:
+        .globl rt_long_entry
+rt_long_entry:
         movl    $SEL_DATA, %eax
         mov     %ax, %ds
         mov     %ax, %es

@@ -5,7 +5,8 @@
  */
 #include "rt.h"
 
-uint32_t rt_boot_kind, rt_boot_magic, rt_boot_info_addr;   /* written by head.S */
+uint32_t rt_boot_kind, rt_boot_magic;                       /* written by head.S */
+uint64_t rt_boot_info_addr;                                 /* head.S (32-bit entries: low half) */
 uint64_t rt_user_saved_rsp;                                 /* head.S */
 uint32_t rt_ap_next_slot;                                   /* head.S */
 struct rt_boot rt_boot;
@@ -151,6 +152,30 @@ static void parse_multiboot(const uint8_t *mbi)
     }
 }
 
+/* Linux boot protocol: struct boot_params (zero-page.rst, boot.rst). */
+static void parse_linux(const uint8_t *bp)
+{
+    rt_map_identity((uintptr_t)bp, BP_SIZE);
+    uint64_t cmd = rd32(bp + BP_CMD_LINE_PTR) | (uint64_t)rd32(bp + BP_EXT_CMD_LINE_PTR) << 32;
+    if (cmd)
+        rt_map_identity(cmd, sizeof(cmdline_copy));
+    copy_str(cmdline_copy, sizeof(cmdline_copy), cmd);
+    rt_boot.rsdp = rd64(bp + BP_ACPI_RSDP_ADDR);
+    rt_boot.rsdp_from_bootinfo = rt_boot.rsdp != 0;
+    uint64_t rd = rd32(bp + BP_RAMDISK_IMAGE) | (uint64_t)rd32(bp + BP_EXT_RAMDISK_IMAGE) << 32;
+    uint64_t rs = rd32(bp + BP_RAMDISK_SIZE) | (uint64_t)rd32(bp + BP_EXT_RAMDISK_SIZE) << 32;
+    if (rd && rs) {
+        rt_boot.mods[0].paddr = rd;
+        rt_boot.mods[0].size = rs;
+        rt_boot.nmods = 1;
+    }
+    unsigned n = bp[BP_E820_ENTRIES];
+    for (unsigned i = 0; i < n && i < BP_E820_MAX; i++) {
+        const uint8_t *e = bp + BP_E820_TABLE + i * BP_E820_ENTRY_SIZE;
+        add_mem(rd64(e), rd64(e + 8), rd32(e + 16));
+    }
+}
+
 void rt_boot_parse(void)
 {
     rt_boot.kind = (enum rt_boot_kind)rt_boot_kind;
@@ -158,6 +183,8 @@ void rt_boot_parse(void)
     const uint8_t *info = (const uint8_t *)(uintptr_t)rt_boot_info_addr;
     if (rt_boot.kind == RT_BOOT_PVH) {
         parse_pvh(info);
+    } else if (rt_boot.kind == RT_BOOT_LINUX) {
+        parse_linux(info);
     } else {
         rt_boot.magic = rt_boot_magic;
         if (rt_boot_magic == MULTIBOOT_BOOTLOADER_MAGIC)
@@ -287,6 +314,22 @@ static const char *const exc_names[32] = {
 static volatile uint32_t in_report;
 extern const uint8_t rt_user_exit_insn[];
 RT_NORETURN void rt_user_resume(uint64_t result);
+static void (*irq_handlers[256])(void);
+static struct rt_user_fault *user_catch;
+
+void rt_set_irq_handler(uint8_t vector, void (*fn)(void))
+{
+    irq_handlers[vector] = fn;
+}
+
+uint64_t rt_run_user_catch(uint64_t (*fn)(uint64_t), uint64_t arg, struct rt_user_fault *f)
+{
+    *f = (struct rt_user_fault){0};
+    user_catch = f;
+    uint64_t r = rt_run_user(fn, arg);
+    user_catch = NULL;
+    return f->faulted ? 0 : r;
+}
 
 void rt_trap(struct rt_trap_frame *f)
 {
@@ -297,8 +340,16 @@ void rt_trap(struct rt_trap_frame *f)
     }
     if (f->vector == VEC_SPURIOUS)
         return;
+    if (f->vector >= 32 && irq_handlers[f->vector]) {
+        irq_handlers[f->vector]();
+        return;
+    }
     if (f->vector == VEC_UD && (f->cs & 3) == 3 && f->rip == (uintptr_t)rt_user_exit_insn)
         rt_user_resume(f->rax);         /* does not return */
+    if (user_catch && (f->cs & 3) == 3 && f->vector < 32) {
+        *user_catch = (struct rt_user_fault){.faulted = true, .vector = f->vector, .error = f->error, .rip = f->rip};
+        rt_user_resume(0);              /* does not return */
+    }
     if (__atomic_exchange_n(&in_report, 1, __ATOMIC_ACQ_REL))
         rt_halt_forever();      /* a fault while reporting a fault */
     uint64_t cr2 = 0;

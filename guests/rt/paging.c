@@ -8,7 +8,8 @@
 
 #define PD_POOL 60                      /* 60 GiB above 4 GiB without 1 GiB pages */
 extern uint64_t rt_pdpt[512];
-static uint64_t pd_pool[PD_POOL][512] __attribute__((aligned(4096)));
+/* Every table is fully written before use, so the bzImage stub need not zero it (link.ld.S). */
+static uint64_t pd_pool[PD_POOL][512] __attribute__((aligned(4096), section(".bss.noinit.pd_pool")));
 static int pd_used;
 static int has_1g = -1;
 

@@ -1,5 +1,5 @@
 /*
- * The jxen test-guest runtime: boot (PVH and Multiboot v1), COM1 console,
+ * The jxen test-guest runtime: boot (PVH, Multiboot v1, Linux bzImage), COM1 console,
  * the result protocol, ACPI, interrupts, SMP, ring 3, PCI, RTC.
  *
  * A guest defines RT_GUEST("name") and `void guest_main(void)`. The runtime
@@ -30,7 +30,7 @@ void guest_main(void);
 #define RT_GUEST(name) const char rt_guest_name[] = name
 
 /* ---- boot information, unified over PVH and Multiboot ---- */
-enum rt_boot_kind { RT_BOOT_PVH = 1, RT_BOOT_MULTIBOOT = 2 };
+enum rt_boot_kind { RT_BOOT_PVH = 1, RT_BOOT_MULTIBOOT = 2, RT_BOOT_LINUX = 3 };
 #define RT_MAX_MEM 128
 #define RT_MAX_MODS 16
 struct rt_mem {
@@ -43,8 +43,8 @@ struct rt_module {
 };
 struct rt_boot {
     enum rt_boot_kind kind;
-    uint32_t magic;             /* start_info magic (PVH) or EAX (Multiboot) */
-    uint32_t info_addr;         /* start_info or multiboot info address */
+    uint32_t magic;             /* start_info magic (PVH) or EAX (Multiboot); 0 for Linux */
+    uint64_t info_addr;         /* start_info, multiboot info or boot_params address */
     uint32_t pvh_version;
     const char *cmdline;        /* never NULL */
     int nmem;
@@ -103,6 +103,7 @@ void rt_acpi_print_tables(void);     /* "# acpi tables XSDT: FACP APIC ..." */
 /* ---- power ---- */
 RT_NORETURN void rt_poweroff(void);
 RT_NORETURN void rt_reset(void);
+bool rt_acpi_reset_reg(void);           /* FADT RESET_REG write; false if there is none */
 RT_NORETURN void rt_triple_fault(void);
 RT_NORETURN void rt_halt_forever(void);
 void rt_pvpanic(void);                  /* returns if the VMM does not stop us */
@@ -142,6 +143,15 @@ bool rt_irq_init(void);                 /* LAPIC on, PIC masked, IOAPIC found */
 uint64_t rt_lapic_base(void);
 uint32_t rt_lapic_id(void);
 void rt_lapic_eoi(void);
+/* fn runs (ring 0, interrupts off) for interrupt `vector` (>= 32) and does its own EOI. */
+void rt_set_irq_handler(uint8_t vector, void (*fn)(void));
+/* Routes an ISA/ACPI IRQ through the MADT's interrupt source overrides to
+ * the BSP; polarity/trigger fields that "conform to the bus" take
+ * dflt_flags (MPS INTI flags: 0 = ISA edge/high, SCI_DEFAULT_FLAGS for the
+ * SCI). Returns the GSI, or -1. The entry is left masked if `masked`. */
+int rt_ioapic_route(unsigned irq, uint8_t vector, uint16_t dflt_flags, bool masked);
+void rt_ioapic_mask(uint32_t gsi, bool masked);
+uint32_t rt_ioapic_rte_lo(uint32_t gsi);        /* redirection entry bits 31:0 */
 static inline void rt_sti(void) { __asm__ volatile("sti" ::: "memory"); }
 static inline void rt_cli(void) { __asm__ volatile("cli" ::: "memory"); }
 
@@ -161,6 +171,13 @@ uint32_t rt_ap_reported_id(uint32_t slot);   /* APIC id of the slot-th AP to che
 
 /* ---- ring 3 ---- */
 uint64_t rt_run_user(uint64_t (*fn)(uint64_t), uint64_t arg);
+/* Like rt_run_user, but an exception in ring 3 ends fn instead of the
+ * whole run: then f->vector etc. describe it and the result is 0. */
+struct rt_user_fault {
+    bool faulted;
+    uint64_t vector, error, rip;
+};
+uint64_t rt_run_user_catch(uint64_t (*fn)(uint64_t), uint64_t arg, struct rt_user_fault *f);
 
 /* ---- PCI ---- */
 struct rt_pci_fn {
@@ -206,7 +223,8 @@ void rt_boot_parse(void);
 void rt_apic_icr(uint32_t apic_id, uint32_t lo);
 void rt_load_idt(void);
 bool rt_ioapic_route_isa(unsigned irq, uint8_t vector);
-extern uint32_t rt_boot_kind, rt_boot_magic, rt_boot_info_addr;
+extern uint32_t rt_boot_kind, rt_boot_magic;
+extern uint64_t rt_boot_info_addr;
 static inline uint64_t rd64(const void *p) { uint64_t v; memcpy(&v, p, 8); return v; }
 static inline uint32_t rd32(const void *p) { uint32_t v; memcpy(&v, p, 4); return v; }
 static inline uint16_t rd16(const void *p) { uint16_t v; memcpy(&v, p, 2); return v; }

@@ -7,7 +7,7 @@ and what must happen (exit status, result lines, or "still running").
 Prints one line per case with wall time (QEMU start to exit) and the time
 from the guest's `start` line to its `end` line as seen on the host.
 """
-import argparse, os, re, select, subprocess, sys, time
+import argparse, json, os, re, select, socket, subprocess, sys, tempfile, time
 
 QEMU = ["qemu-system-x86_64", "-accel", "kvm", "-cpu", "host,-arch-capabilities",
         "-nodefaults", "-no-reboot", "-serial", "stdio", "-display", "none"]
@@ -19,6 +19,9 @@ END_RE = re.compile(r"^jxen-guest (\S+) end passed=(\d+) failed=(\d+)$")
 
 # (label, machine args, flavour)
 FLAVOURS = [("microvm/pvh", MICROVM, ".elf"), ("pc/pvh", PC, ".elf"), ("pc/multiboot", PC, ".mb.elf")]
+# A script step whose "send" is a dict is a QMP command (the case then gets a QMP socket).
+POWERDOWN = {"execute": "system_powerdown"}
+INITRD_MAGIC = "JXENINITRD"
 
 
 def cases():
@@ -48,6 +51,29 @@ def cases():
         add("shutdown", ["-m", "512", "-device", "pvpanic", "-action", "panic=exit-failure"], "action=pvpanic",
             expect="exit1", tag=" pvpanic")
         add("shutdown", ["-m", "512"], "action=halt", expect="running", tag=" halt")
+        # One reset mechanism each: microvm has only the FADT reset register (GED);
+        # qboot's pc FADT is ACPI 1.0-sized (no RESET_REG), q35's is 0xCF9.
+        micro = label.startswith("microvm")
+        add("shutdown", ["-m", "512"], "action=reset-acpi", expect="exit0" if micro else "fail", tag=" reset-acpi")
+        add("shutdown", ["-m", "512"], "action=reset-cf9", expect="running" if micro else "exit0", tag=" reset-cf9")
+        add("shutdown", ["-m", "512"], "action=reset-i8042", expect="running" if micro else "exit0",
+            tag=" reset-i8042")
+        if not micro:
+            add("shutdown", ["-m", "512"], "action=reset-acpi", expect="exit0", mach=Q35, tag=" reset-acpi q35")
+        # Fixed-feature power button: PIIX4/ICH9 PM on pc/q35; microvm is hardware-reduced (GED), so not ok.
+        if micro:
+            add("powerbutton", ["-m", "512"], "wait_ms=300", expect="fail", tag=" hw-reduced")
+        else:
+            add("powerbutton", ["-m", "512"], "wait_ms=10000", script=[("powerbutton: armed", POWERDOWN)],
+                tag=" press")
+            add("powerbutton", ["-m", "512"], "wait_ms=10000", script=[("powerbutton: armed", POWERDOWN)],
+                mach=Q35, tag=" press q35")
+            add("powerbutton", ["-m", "512"], "wait_ms=300", expect="fail", tag=" no press")
+        add("cpufeatures", ["-m", "512"], "insn=all-ring3", tag=" all-ring3")
+        add("cpufeatures", ["-m", "512"], "insn=cx8", tag=" cx8")
+        add("cpufeatures", ["-m", "512"], "insn=fsgsbase", tag=" fsgsbase")
+        add("cpufeatures", ["-m", "512"], "insn=movbe", expect="fail", tag=" movbe")
+        add("cpufeatures", ["-m", "512"], "insn=popcnt", expect="any", tag=" popcnt")
         add("misbehave", ["-m", "512"], "do=mmio,ports", tag=" mmio,ports")
         add("misbehave", ["-m", "512"], "do=ud2", expect="fail", tag=" ud2")
         add("misbehave", ["-m", "512"], "do=triplefault", expect="poweroff", tag=" triplefault")
@@ -58,11 +84,34 @@ def cases():
             ("jxen-demo# ", "help\r"), ("jxen-demo# ", "cpus\r"), ("jxen-demo# ", "mem\r"),
             ("jxen-demo# ", "devices\r"), ("jxen-demo# ", "date\r"), ("jxen-demo# ", "nonsense\x03"),
             ("^C\r\njxen-demo# ", "bogus\r"), ("unknown command: bogus", ""), ("jxen-demo# ", "poweroff\r")])
+    # bzstub.bzImage: QEMU boots a bzImage through its real-mode setup (qboot or the
+    # linuxboot option ROM), so our 16-bit entry runs, and type_of_loader is QEMU's 0xB0.
+    for label, mach in [("microvm/bzimage", MICROVM), ("pc/bzimage", PC), ("q35/bzimage", Q35)]:
+        out.append(("bzstub", "bzstub", label, list(mach) + ["-m", "512", "-initrd", "@INITRD@"], ".bzImage",
+                    "expect_mib=512 initrd_magic=%s expect_loader=0xb0 expect_entry=16 hello=1" % INITRD_MAGIC,
+                    None, "pass"))
     return out
+
+
+def qmp(path, command):
+    """Connects to QEMU's QMP socket, leaves capabilities negotiation, runs one command."""
+    with socket.socket(socket.AF_UNIX) as so:
+        so.connect(path)
+        f = so.makefile("rw")
+        f.readline()
+        for c in ({"execute": "qmp_capabilities"}, command):
+            f.write(json.dumps(c) + "\n")
+            f.flush()
+            while "return" not in json.loads(f.readline()):
+                pass
 
 
 def run(cmd, script, timeout):
     t0 = time.monotonic()
+    qmp_path = None
+    if any(isinstance(send, dict) for _, send in script or []):
+        qmp_path = os.path.join(tempfile.mkdtemp(prefix="jxen-qmp-"), "qmp.sock")
+        cmd = cmd + ["-qmp", "unix:%s,server=on,wait=off" % qmp_path]
     p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     buf, times = b"", {}
     script = list(script or [])
@@ -84,7 +133,9 @@ def run(cmd, script, timeout):
             while script and script[0][0].encode() in buf[times.get("cursor", 0):]:
                 pat, send = script.pop(0)
                 times["cursor"] = buf.index(pat.encode(), times.get("cursor", 0)) + len(pat)
-                if send:
+                if isinstance(send, dict):
+                    qmp(qmp_path, send)
+                elif send:
                     time.sleep(0.02)
                     p.stdin.write(send.encode())
                     p.stdin.flush()
@@ -133,7 +184,11 @@ def main():
     ap.add_argument("only", nargs="*")
     a = ap.parse_args()
     failures = 0
+    initrd = os.path.join(tempfile.mkdtemp(prefix="jxen-initrd-"), "initrd.bin")
+    with open(initrd, "w") as f:
+        f.write(INITRD_MAGIC + "-test-initrd\n")
     for name, guest, label, extra, ext, cmdline, script, expect in cases():
+        extra = [initrd if a == "@INITRD@" else a for a in extra]
         if a.only and guest not in a.only and name not in a.only:
             continue
         kernel = os.path.join(a.O, guest + ext)
