@@ -36,7 +36,11 @@ class GuestSuiteIT {
 
     /** One guest run: how to start it, what should happen, and extra checks on the output. */
     record Case(String name, Path kernel, List<String> args, int exitStatus, String endMessage,
-                Consumer<Run> extra) {}
+                Consumer<Run> extra, Consumer<GuestProcess> drive) {
+        Case(String name, Path kernel, List<String> args, int exitStatus, String endMessage, Consumer<Run> extra) {
+            this(name, kernel, args, exitStatus, endMessage, extra, null);
+        }
+    }
 
     /** What a run produced. */
     record Run(GuestResults results, String stdout, String stderr, int status, long hostEpochAtEnd) {}
@@ -47,7 +51,15 @@ class GuestSuiteIT {
     }
 
     static Case withCheck(Case c, Consumer<Run> extra) {
-        return new Case(c.name(), c.kernel(), c.args(), c.exitStatus(), c.endMessage(), extra);
+        return new Case(c.name(), c.kernel(), c.args(), c.exitStatus(), c.endMessage(), extra, c.drive());
+    }
+
+    static Case driven(Case c, Consumer<GuestProcess> drive) {
+        return new Case(c.name(), c.kernel(), c.args(), c.exitStatus(), c.endMessage(), c.extra(), drive);
+    }
+
+    static Case bzImage(String name, int status, String end, String... args) {
+        return new Case(name, TestGuests.path("bzstub.bzImage"), List.of(args), status, end, r -> {});
     }
 
     static List<Case> cases() {
@@ -83,6 +95,38 @@ class GuestSuiteIT {
                 "--cmdline", "action=triplefault"));
         c.add(guest("shutdown: halt until --timeout", "shutdown", false, 4, "timeout after 3.0 s",
                 "--timeout", "3", "--cmdline", "action=halt"));
+        for (String reset : new String[] {"reset-acpi", "reset-cf9", "reset-i8042"}) {
+            c.add(guest("shutdown: " + reset + ", --on-reboot destroy", "shutdown", false, 2,
+                    "shut down: reboot (the guest reset the machine)", "--on-reboot", "destroy", "--cmdline", "action=" + reset));
+        }
+        c.add(withCheck(guest("shutdown: reboot, --on-reboot restart boots it again", "shutdown", false, 4,
+                "rebooting (the guest reset the machine)", "--timeout", "8", "--cmdline", "action=reboot"),
+                r -> assertThat(r.stdout().split("jxen-guest shutdown start", -1).length - 1).as("boots").isGreaterThanOrEqualTo(2)));
+        c.add(driven(guest("powerbutton: SIGTERM presses the ACPI power button", "powerbutton", false, 0,
+                "shut down: poweroff", "--cmdline", "wait_ms=30000"), p -> {
+                    try {
+                        p.awaitOutput("^powerbutton: armed", RUN_TIMEOUT);
+                        p.terminate();
+                    } catch (InterruptedException e) {
+                        throw new AssertionError(e);
+                    }
+                }));
+        c.add(withCheck(guest("powerbutton: SIGTERM to a guest that does not listen destroys it", "shutdown", false, 5,
+                "destroyed: SIGTERM, and the guest does not listen to the power button", "--cmdline", "action=halt"),
+                r -> { }));
+        c.add(bzImage("bzImage: the Linux 64-bit boot protocol (bzstub)", 0, poweroff,
+                "--memory", "256", "--cmdline", "expect_mib=256 expect_entry=64 hello=1"));
+        c.add(withCheck(bzImage("bzImage: initrd and command line (bzstub)", 0, poweroff, "--memory", "128",
+                "--initrd", initrd("jxen-initrd-magic 0123456789").toString(),
+                "--cmdline", "expect_mib=128 initrd_magic=jxen-initrd-magic"), r -> {
+                    assertThat(r.stdout()).contains("# cmdline=\"expect_mib=128 initrd_magic=jxen-initrd-magic\"");
+                    if (HostAssume.kvmKind().equals("emulated")) {
+                        assertThat(r.stderr()).as("warning for a Linux kernel on emulated KVM")
+                                .contains("jxen-run: warning: booting a Linux kernel on an emulated-supervisor KVM host");
+                    }
+                }));
+        c.add(bzImage("bzImage: RAM above 4 GiB (bzstub)", 0, poweroff,
+                "--memory", "5000", "--cmdline", "expect_mib=5000 expect_entry=64"));
         c.add(withCheck(guest("misbehave: unmapped MMIO", "misbehave", false, 0, poweroff, "--cmdline", "do=mmio"),
                 r -> assertThat(r.stderr()).contains("jxen-run: warning: guest read 4 byte(s) from unassigned MMIO 0x")));
         c.add(withCheck(guest("misbehave: unassigned ports", "misbehave", false, 0, poweroff, "--cmdline", "do=ports"),
@@ -110,7 +154,18 @@ class GuestSuiteIT {
     static Stream<DynamicNode> runCase(Case c) {
         Run run;
         try {
-            run = boot(c.kernel(), c.args(), null);
+            Consumer<GuestProcess> drive = c.drive();
+            if (drive == null && c.name().contains("does not listen")) {
+                drive = p -> {
+                    try {
+                        p.awaitOutput("^jxen-guest shutdown end", RUN_TIMEOUT);
+                        p.terminate();
+                    } catch (InterruptedException e) {
+                        throw new AssertionError(e);
+                    }
+                };
+            }
+            run = boot(c.kernel(), c.args(), drive);
         } catch (Exception | AssertionError e) {
             return Stream.of(DynamicTest.dynamicTest("boots", () -> {
                 throw e;
@@ -155,6 +210,17 @@ class GuestSuiteIT {
             int status = p.awaitExit(RUN_TIMEOUT);
             long epoch = System.currentTimeMillis() / 1000;
             return new Run(GuestResults.parse(p.stdout()), p.stdout(), p.stderr(), status, epoch);
+        }
+    }
+
+    static Path initrd(String content) {
+        try {
+            Path f = java.nio.file.Files.createTempFile("jxen-initrd", ".img");
+            f.toFile().deleteOnExit();
+            java.nio.file.Files.writeString(f, content + "\n".repeat(4096));
+            return f;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 

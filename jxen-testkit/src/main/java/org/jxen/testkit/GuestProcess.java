@@ -86,6 +86,11 @@ public final class GuestProcess implements AutoCloseable {
         os.flush();
     }
 
+    /** Sends SIGTERM to the process. */
+    public void terminate() {
+        process.toHandle().destroy();
+    }
+
     /** Closes the process's stdin. */
     public void closeInput() throws IOException {
         process.getOutputStream().close();

@@ -14,6 +14,7 @@ import java.util.regex.Pattern;
  * # information
  * jxen-guest NAME end passed=P failed=F
  * </pre>
+ * When the output holds several boots (the guest rebooted), the checks are the last boot's.
  */
 public record GuestResults(String name, boolean started, List<Check> checks, Integer endPassed, Integer endFailed,
                            List<String> lines) {
@@ -42,8 +43,12 @@ public record GuestResults(String name, boolean started, List<Check> checks, Int
             lines.add(line);
             Matcher m;
             if ((m = START.matcher(line)).matches()) {
+                // A reboot starts the guest again: the results are those of the last boot.
                 name = m.group(1);
                 started = true;
+                checks.clear();
+                passed = null;
+                failed = null;
             } else if ((m = END.matcher(line)).matches()) {
                 passed = Integer.parseInt(m.group(2));
                 failed = Integer.parseInt(m.group(3));

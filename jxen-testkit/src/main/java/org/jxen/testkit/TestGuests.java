@@ -25,7 +25,8 @@ public final class TestGuests {
         return path(name + ".mb.elf");
     }
 
-    private static Path path(String file) {
+    /** Any file the guest build makes, such as {@code bzstub.bzImage}. */
+    public static Path path(String file) {
         ensureBuilt();
         Path p = Checkout.root().resolve("guests/build").resolve(file);
         if (!Files.isRegularFile(p)) {

@@ -331,8 +331,8 @@ public final class Vcpu {
             at = " (bytes " + InstructionNames.hex(kvmInsn) + (n == null ? "" : ": " + n) + ")";
         }
         String hint = sub == KvmH.KVM_INTERNAL_ERROR_EMULATION
-                ? "; this host's KVM emulates guest ring 0 and cannot run every instruction there (SSE/AVX, xsave, "
-                        + "cmpxchg16b)" : "";
+                ? "; this host's KVM emulates guest ring 0 and cannot run every instruction there (x87, MMX, SSE2 "
+                        + "and later, AVX, XSAVE, POPCNT, BMI, CMPXCHG16B, ...)" : "";
         return name + ": " + what + at + hint;
     }
 
