@@ -158,8 +158,10 @@ class CliIT {
     @Test
     void memoryAboveTheHosts() throws Exception {
         HostAssume.kvm();
+        assertOneLineError(run(Map.of(), "--kernel", TestGuests.pvh("hello").toString(), "--memory", "60000000"),
+                "memory 60000000 MiB is more than this host has");
         assertOneLineError(run(Map.of(), "--kernel", TestGuests.pvh("hello").toString(), "--memory", "100000000"),
-                "memory 100000000 MiB is more than this host has");
+                "memory 100000000 MiB is above jxen's limit");
     }
 
     @Test
