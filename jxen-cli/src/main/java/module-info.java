@@ -2,8 +2,8 @@
 module org.jxen.cli {
     requires org.jxen.vmm;
     requires info.picocli;
-    requires java.logging;
     requires jdk.unsupported;
     opens org.jxen.cli.run to info.picocli;
     exports org.jxen.cli.run;
+    provides java.lang.System.LoggerFinder with org.jxen.cli.run.StderrLoggerFinder;
 }

@@ -15,20 +15,41 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
- * Downcalls to the C library. Each wrapper either returns the call's value or throws
- * {@link SysException} naming the call and errno; the {@code raw} variants used on hot paths
- * (the vCPU loop) return {@code -errno} instead of throwing.
+ * The system calls jxen makes. Every one goes through a single downcall, glibc's
+ * {@code syscall(2)} with the number from {@code asm/unistd_64.h} ({@link Nr}): the FFM linker
+ * then builds one method handle for the whole process instead of one per libc function, which
+ * is most of the cost of starting to talk to the kernel (docs/PERFORMANCE.md). Pointer
+ * arguments are passed as the addresses of native segments.
+ *
+ * <p>Each wrapper returns the call's value or throws {@link SysException} naming the call and
+ * errno; the {@code raw} variants used on hot paths (the vCPU loop) return {@code -errno}.
  *
  * <p>Calling thread: any. errno is captured per call into a per-thread buffer.
  */
 public final class LibC {
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final SymbolLookup LIBC = LINKER.defaultLookup();
-    private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
-    private static final MemoryLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = CAPTURE_LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final ThreadLocal<MemorySegment> CAPTURE =
-            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE_LAYOUT));
+    /** System call numbers, asm/unistd_64.h ({@code __NR_<name>}); checked by LibCTest. */
+    public static final class Nr {
+        public static final long read = 0;
+        public static final long write = 1;
+        public static final long close = 3;
+        public static final long poll = 7;
+        public static final long mmap = 9;
+        public static final long munmap = 11;
+        public static final long rt_sigaction = 13;
+        public static final long rt_sigprocmask = 14;
+        public static final long ioctl = 16;
+        public static final long madvise = 28;
+        public static final long getpid = 39;
+        public static final long ftruncate = 77;
+        public static final long rt_sigtimedwait = 128;
+        public static final long gettid = 186;
+        public static final long tgkill = 234;
+        public static final long openat = 257;
+        public static final long eventfd2 = 290;
+        public static final long memfd_create = 319;
+
+        private Nr() {}
+    }
 
     // sys/mman.h
     public static final int PROT_READ = 0x1;
@@ -45,241 +66,178 @@ public final class LibC {
     public static final int O_RDWR = 02;
     public static final int O_CLOEXEC = 02000000;
     public static final int O_NONBLOCK = 04000;
+    public static final int AT_FDCWD = -100;
     // sys/eventfd.h
     public static final int EFD_CLOEXEC = O_CLOEXEC;
     public static final int EFD_NONBLOCK = O_NONBLOCK;
-    // asm-generic/signal-defs.h: SIG_BLOCK 0, SIG_UNBLOCK 1, SIG_SETMASK 2
+    // asm-generic/signal-defs.h
     public static final int SIG_BLOCK = 0;
     public static final int SIG_UNBLOCK = 1;
-    // glibc sigset_t is 1024 bits; the kernel's (KVM_SET_SIGNAL_MASK) is 64 bits.
-    public static final long SIGSET_T_SIZE = 128;
+    public static final int SIG_SETMASK = 2;
+    /** The kernel's sigset (rt_sigprocmask, KVM_SET_SIGNAL_MASK): 64 bits on x86_64. */
     public static final long KERNEL_SIGSET_SIZE = 8;
+    /** The kernel's {@code struct sigaction} on x86_64: handler, flags, restorer, mask. */
+    public static final long KERNEL_SIGACTION_SIZE = 32;
     // asm-generic/poll.h
     public static final short POLLIN = 0x1;
-    // termios.h
-    public static final int TCSANOW = 0;
-    /** glibc's {@code struct termios} on x86_64 (bits/termios-struct.h): 60 bytes. */
-    public static final long TERMIOS_SIZE = 60;
     /** {@code struct pollfd} (asm-generic/poll.h): int fd, short events, short revents. */
     public static final long POLLFD_SIZE = 8;
     /** {@code struct timespec} on x86_64: time_t tv_sec, long tv_nsec. */
     public static final long TIMESPEC_SIZE = 16;
+    // asm-generic/ioctls.h and asm-generic/termbits.h: the kernel's struct termios.
+    public static final int TCGETS = 0x5401;
+    public static final int TCSETS = 0x5402;
+    public static final int NCCS = 19;
+    /** The kernel's {@code struct termios}: four tcflag_t, c_line, c_cc[NCCS]. */
+    public static final long KERNEL_TERMIOS_SIZE = 4 * 4 + 1 + NCCS;
+    public static final int VTIME = 5;
+    public static final int VMIN = 6;
+    public static final int IGNBRK = 0x001;
+    public static final int BRKINT = 0x002;
+    public static final int PARMRK = 0x008;
+    public static final int ISTRIP = 0x020;
+    public static final int INLCR = 0x040;
+    public static final int IGNCR = 0x080;
+    public static final int ICRNL = 0x100;
+    public static final int IXON = 0x0400;
+    public static final int OPOST = 0x01;
+    public static final int CSIZE = 0x30;
+    public static final int CS8 = 0x30;
+    public static final int PARENB = 0x100;
+    public static final int ISIG = 0x1;
+    public static final int ICANON = 0x2;
+    public static final int ECHO = 0x8;
+    public static final int ECHONL = 0x40;
+    public static final int IEXTEN = 0x8000;
 
-    private static final MethodHandle OPEN = capture("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
-            Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle CLOSE = capture("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final MethodHandle READ = capture("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
-    private static final MethodHandle WRITE = capture("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
-    private static final MethodHandle IOCTL_PTR = capture("ioctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS),
-            Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle IOCTL_LONG = capture("ioctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG),
-            Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle MMAP = capture("mmap",
-            FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
-    private static final MethodHandle MUNMAP = capture("munmap", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
-    private static final MethodHandle MADVISE = capture("madvise", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
-    private static final MethodHandle MEMFD_CREATE = capture("memfd_create", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle FTRUNCATE = capture("ftruncate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG));
-    private static final MethodHandle EVENTFD = capture("eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle POLL = capture("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
-    private static final MethodHandle PTHREAD_SELF = plain("pthread_self", FunctionDescriptor.of(JAVA_LONG));
-    private static final MethodHandle PTHREAD_KILL = plain("pthread_kill", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT));
-    private static final MethodHandle PTHREAD_SIGMASK = plain("pthread_sigmask",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
-    private static final MethodHandle SIGEMPTYSET = plain("sigemptyset", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    private static final MethodHandle SIGADDSET = plain("sigaddset", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle SIGDELSET = plain("sigdelset", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle SIGTIMEDWAIT = capture("sigtimedwait", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
-    private static final MethodHandle SIGRTMIN = plain("__libc_current_sigrtmin", FunctionDescriptor.of(JAVA_INT));
-    private static final MethodHandle SIGNAL = plain("signal", FunctionDescriptor.of(ADDRESS, JAVA_INT, ADDRESS));
-    private static final MethodHandle ISATTY = plain("isatty", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final MethodHandle TCGETATTR = capture("tcgetattr", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
-    private static final MethodHandle TCSETATTR = capture("tcsetattr", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
-    private static final MethodHandle CFMAKERAW = plain("cfmakeraw", FunctionDescriptor.ofVoid(ADDRESS));
-    private static final MethodHandle STRERROR = plain("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
-    private static final MethodHandle GETPID = plain("getpid", FunctionDescriptor.of(JAVA_INT));
-    private static final MethodHandle GETTID = plain("gettid", FunctionDescriptor.of(JAVA_INT));
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final MemoryLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO = CAPTURE_LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    private static final ThreadLocal<MemorySegment> CAPTURE =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE_LAYOUT));
+    /** long syscall(long number, ...): the six arguments as longs (variadic from the second). */
+    private static final MethodHandle SYSCALL = link("syscall", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG,
+            JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(1),
+            Linker.Option.captureCallState("errno"));
 
     private LibC() {}
 
     @SuppressWarnings("restricted")
-    private static MethodHandle plain(String name, FunctionDescriptor fd, Linker.Option... options) {
-        MemorySegment symbol = LIBC.find(name)
+    private static MethodHandle link(String name, FunctionDescriptor fd, Linker.Option... options) {
+        MemorySegment symbol = LINKER.defaultLookup().find(name)
                 .orElseThrow(() -> new UnsatisfiedLinkError("libc has no symbol " + name));
         return LINKER.downcallHandle(symbol, fd, options);
     }
 
-    private static MethodHandle capture(String name, FunctionDescriptor fd, Linker.Option... options) {
-        Linker.Option[] all = new Linker.Option[options.length + 1];
-        System.arraycopy(options, 0, all, 0, options.length);
-        all[options.length] = CAPTURE_ERRNO;
-        return plain(name, fd, all);
+    /** Only error messages need strerror: linked on first use. */
+    private static final class StrError {
+        static final MethodHandle STRERROR = link("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
     }
 
-    private static MemorySegment state() {
-        return CAPTURE.get();
-    }
-
-    private static int errno(MemorySegment state) {
-        return (int) ERRNO.get(state, 0L);
-    }
-
-    private static RuntimeException unexpected(Throwable t) {
-        if (t instanceof RuntimeException r) {
-            return r;
-        }
-        if (t instanceof Error e) {
+    /**
+     * One system call; returns its result, or {@code -errno} when it failed. Arguments are
+     * integers or addresses of native memory.
+     */
+    public static long syscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6) {
+        try {
+            MemorySegment st = CAPTURE.get();
+            long r = (long) SYSCALL.invokeExact(st, nr, a1, a2, a3, a4, a5, a6);
+            return r == -1 ? -(int) ERRNO.get(st, 0L) : r;
+        } catch (RuntimeException | Error e) {
             throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
         }
-        return new IllegalStateException(t);
     }
 
-    private static int check(int r, MemorySegment state, String call) throws SysException {
+    private static long syscall(long nr, long a1, long a2, long a3) {
+        return syscall(nr, a1, a2, a3, 0, 0, 0);
+    }
+
+    private static long address(MemorySegment s) {
+        if (!s.isNative()) {
+            throw new IllegalArgumentException("system call argument must be native memory");
+        }
+        return s.address();
+    }
+
+    private static long check(long r, String call) throws SysException {
         if (r < 0) {
-            throw new SysException(call, errno(state));
+            throw new SysException(call, (int) -r);
         }
         return r;
     }
 
-    /** {@code open(2)}. */
+    /** {@code open(2)} (as openat relative to the working directory), close-on-exec. */
     public static int open(String path, int flags) throws SysException {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment st = state();
-            int r = (int) OPEN.invokeExact(st, arena.allocateFrom(path), flags | O_CLOEXEC, 0);
-            return check(r, st, "open(" + path + ")");
-        } catch (SysException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw unexpected(t);
+            return (int) check(syscall(Nr.openat, AT_FDCWD, address(arena.allocateFrom(path)), flags | O_CLOEXEC),
+                    "open(" + path + ")");
         }
     }
 
     /** {@code close(2)}; errors are returned, not thrown, because nothing can be done about them. */
     public static int close(int fd) {
-        try {
-            return (int) CLOSE.invokeExact(state(), fd);
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        return (int) syscall(Nr.close, fd, 0, 0);
     }
 
     /** {@code read(2)} into {@code buf}; returns the count, or {@code -errno}. */
     public static long readRaw(int fd, MemorySegment buf, long len) {
-        try {
-            MemorySegment st = state();
-            long r = (long) READ.invokeExact(st, fd, buf, len);
-            return r < 0 ? -errno(st) : r;
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        return syscall(Nr.read, fd, address(buf), len);
     }
 
     /** {@code write(2)} from {@code buf}; returns the count, or {@code -errno}. */
     public static long writeRaw(int fd, MemorySegment buf, long len) {
-        try {
-            MemorySegment st = state();
-            long r = (long) WRITE.invokeExact(st, fd, buf, len);
-            return r < 0 ? -errno(st) : r;
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        return syscall(Nr.write, fd, address(buf), len);
     }
 
     /** {@code ioctl(2)} with a pointer argument; returns the result, or {@code -errno}. */
     public static int ioctlRaw(int fd, long request, MemorySegment arg) {
-        try {
-            MemorySegment st = state();
-            int r = (int) IOCTL_PTR.invokeExact(st, fd, request, arg);
-            return r < 0 ? -errno(st) : r;
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        return (int) syscall(Nr.ioctl, fd, request, address(arg));
     }
 
     /** {@code ioctl(2)} with an integer argument; returns the result, or {@code -errno}. */
     public static int ioctlRaw(int fd, long request, long arg) {
-        try {
-            MemorySegment st = state();
-            int r = (int) IOCTL_LONG.invokeExact(st, fd, request, arg);
-            return r < 0 ? -errno(st) : r;
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        return (int) syscall(Nr.ioctl, fd, request, arg);
     }
 
     /** {@code mmap(2)} of a file; the returned segment has the mapping's size. */
     @SuppressWarnings("restricted")
     public static MemorySegment mmap(long length, int prot, int flags, int fd, long offset, String what) throws SysException {
-        try {
-            MemorySegment st = state();
-            MemorySegment p = (MemorySegment) MMAP.invokeExact(st, MemorySegment.NULL, length, prot, flags, fd, offset);
-            if (p.address() == -1L) {
-                throw new SysException("mmap(" + what + ", " + length + " bytes)", errno(st));
-            }
-            return p.reinterpret(length);
-        } catch (SysException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw unexpected(t);
+        long p = syscall(Nr.mmap, 0, length, prot, flags, fd, offset);
+        // The kernel returns addresses, or -errno in the last page of the address space.
+        if (p < 0 && p > -4096) {
+            throw new SysException("mmap(" + what + ", " + length + " bytes)", (int) -p);
         }
+        return MemorySegment.ofAddress(p).reinterpret(length);
     }
 
     /** {@code munmap(2)}. */
     public static void munmap(MemorySegment mapping) throws SysException {
-        try {
-            MemorySegment st = state();
-            check((int) MUNMAP.invokeExact(st, mapping, mapping.byteSize()), st, "munmap");
-        } catch (SysException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        check(syscall(Nr.munmap, address(mapping), mapping.byteSize(), 0), "munmap");
     }
 
     /** {@code madvise(2)}; advice is a hint, so failure is returned rather than thrown. */
     public static int madvise(MemorySegment range, int advice) {
-        try {
-            return (int) MADVISE.invokeExact(state(), range, range.byteSize(), advice);
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        return (int) syscall(Nr.madvise, address(range), range.byteSize(), advice);
     }
 
     /** {@code memfd_create(2)}. */
     public static int memfdCreate(String name, int flags) throws SysException {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment st = state();
-            int r = (int) MEMFD_CREATE.invokeExact(st, arena.allocateFrom(name), flags);
-            return check(r, st, "memfd_create(" + name + ")");
-        } catch (SysException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw unexpected(t);
+            return (int) check(syscall(Nr.memfd_create, address(arena.allocateFrom(name)), flags, 0),
+                    "memfd_create(" + name + ")");
         }
     }
 
     /** {@code ftruncate(2)}. */
     public static void ftruncate(int fd, long length) throws SysException {
-        try {
-            MemorySegment st = state();
-            check((int) FTRUNCATE.invokeExact(st, fd, length), st, "ftruncate(" + length + ")");
-        } catch (SysException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        check(syscall(Nr.ftruncate, fd, length, 0), "ftruncate(" + length + ")");
     }
 
     /** {@code eventfd(2)}. */
     public static int eventfd(int initval, int flags) throws SysException {
-        try {
-            MemorySegment st = state();
-            return check((int) EVENTFD.invokeExact(st, initval, flags), st, "eventfd");
-        } catch (SysException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        return (int) check(syscall(Nr.eventfd2, initval, flags, 0), "eventfd");
     }
 
     /**
@@ -288,176 +246,97 @@ public final class LibC {
      */
     public static int pollIn(int fd, int timeoutMillis) {
         try (Arena arena = Arena.ofConfined()) {
-            // struct pollfd { int fd; short events; short revents; } (poll.h)
-            MemorySegment pfd = arena.allocate(POLLFD_SIZE);
+            MemorySegment pfd = arena.allocate(POLLFD_SIZE, 8);
             pfd.set(JAVA_INT, 0, fd);
             pfd.set(ValueLayout.JAVA_SHORT, 4, POLLIN);
-            MemorySegment st = state();
-            int r = (int) POLL.invokeExact(st, pfd, 1L, timeoutMillis);
-            return r < 0 ? -errno(st) : r;
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
-    }
-
-    /** {@code pthread_self(3)} of the calling thread. */
-    public static long pthreadSelf() {
-        try {
-            return (long) PTHREAD_SELF.invokeExact();
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
-    }
-
-    /** {@code pthread_kill(3)}; returns 0 or an error number (ESRCH when the thread ended). */
-    public static int pthreadKill(long thread, int signal) {
-        try {
-            return (int) PTHREAD_KILL.invokeExact(thread, signal);
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
-    }
-
-    /** {@code SIGRTMIN} as glibc reports it (NPTL reserves the first real-time signals). */
-    public static int sigrtmin() {
-        try {
-            return (int) SIGRTMIN.invokeExact();
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
-    }
-
-    /** Sets {@code SIG_IGN} for a signal, so that a stray process-directed one is dropped. */
-    public static void ignoreSignal(int signal) {
-        try {
-            // signal.h: SIG_IGN is ((__sighandler_t) 1)
-            MemorySegment unused = (MemorySegment) SIGNAL.invokeExact(signal, MemorySegment.ofAddress(1));
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
-    }
-
-    /** A glibc {@code sigset_t} holding just {@code signal}. */
-    public static MemorySegment sigset(Arena arena, int signal) {
-        MemorySegment set = arena.allocate(SIGSET_T_SIZE, 8);
-        try {
-            int r = (int) SIGEMPTYSET.invokeExact(set);
-            r |= (int) SIGADDSET.invokeExact(set, signal);
-            if (r != 0) {
-                throw new IllegalArgumentException("signal: " + signal + " (expected: 1..64)");
-            }
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
-        return set;
-    }
-
-    /** Removes {@code signal} from a glibc {@code sigset_t}. */
-    public static void sigdelset(MemorySegment set, int signal) {
-        try {
-            int r = (int) SIGDELSET.invokeExact(set, signal);
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
-    }
-
-    /**
-     * {@code pthread_sigmask(3)}: changes the calling thread's mask by {@code how} with
-     * {@code set}, and stores the previous mask into {@code old} when it is not NULL.
-     */
-    public static void pthreadSigmask(int how, MemorySegment set, MemorySegment old) throws SysException {
-        try {
-            int r = (int) PTHREAD_SIGMASK.invokeExact(how, set, old);
-            if (r != 0) {
-                throw new SysException("pthread_sigmask", r);
-            }
-        } catch (SysException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
-    }
-
-    /**
-     * Takes one pending instance of a signal in {@code set} without waiting
-     * ({@code sigtimedwait} with a zero timeout). Returns the signal, or {@code -errno}
-     * ({@code -EAGAIN} when none was pending).
-     */
-    public static int sigtimedwaitNow(MemorySegment set, MemorySegment zeroTimespec) {
-        try {
-            MemorySegment st = state();
-            int r = (int) SIGTIMEDWAIT.invokeExact(st, set, MemorySegment.NULL, zeroTimespec);
-            return r < 0 ? -errno(st) : r;
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
-    }
-
-    /** {@code isatty(3)}. */
-    public static boolean isatty(int fd) {
-        try {
-            return (int) ISATTY.invokeExact(fd) == 1;
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
-    }
-
-    /** {@code tcgetattr(3)} into a {@link #TERMIOS_SIZE}-byte buffer. */
-    public static void tcgetattr(int fd, MemorySegment termios) throws SysException {
-        try {
-            MemorySegment st = state();
-            check((int) TCGETATTR.invokeExact(st, fd, termios), st, "tcgetattr(" + fd + ")");
-        } catch (SysException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
-    }
-
-    /** {@code tcsetattr(3)} with {@code TCSANOW}. */
-    public static void tcsetattr(int fd, MemorySegment termios) throws SysException {
-        try {
-            MemorySegment st = state();
-            check((int) TCSETATTR.invokeExact(st, fd, TCSANOW, termios), st, "tcsetattr(" + fd + ")");
-        } catch (SysException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
-    }
-
-    /** {@code cfmakeraw(3)} on a termios buffer. */
-    public static void cfmakeraw(MemorySegment termios) {
-        try {
-            CFMAKERAW.invokeExact(termios);
-        } catch (Throwable t) {
-            throw unexpected(t);
+            return (int) syscall(Nr.poll, address(pfd), 1, timeoutMillis);
         }
     }
 
     /** {@code getpid(2)}. */
     public static int getpid() {
-        try {
-            return (int) GETPID.invokeExact();
-        } catch (Throwable t) {
-            throw unexpected(t);
+        return (int) syscall(Nr.getpid, 0, 0, 0);
+    }
+
+    /** {@code gettid(2)}: the calling thread's kernel id. */
+    public static int gettid() {
+        return (int) syscall(Nr.gettid, 0, 0, 0);
+    }
+
+    /** {@code tgkill(2)}: sends {@code signal} to thread {@code tid} of this process; 0 or {@code -errno}. */
+    public static int tgkill(int tid, int signal) {
+        return (int) syscall(Nr.tgkill, getpid(), tid, signal);
+    }
+
+    /** Sets {@code SIG_IGN} for a signal ({@code rt_sigaction(2)}), so a stray process-directed one is dropped. */
+    public static void ignoreSignal(int signal) throws SysException {
+        try (Arena arena = Arena.ofConfined()) {
+            // struct sigaction (kernel): sa_handler = SIG_IGN (1), sa_flags 0, no restorer, empty mask.
+            MemorySegment act = arena.allocate(KERNEL_SIGACTION_SIZE, 8);
+            act.set(JAVA_LONG, 0, 1L);
+            check(syscall(Nr.rt_sigaction, signal, address(act), 0, KERNEL_SIGSET_SIZE, 0, 0), "rt_sigaction(" + signal + ")");
         }
     }
 
-    /** {@code gettid(2)} of the calling thread. */
-    public static int gettid() {
-        try {
-            return (int) GETTID.invokeExact();
-        } catch (Throwable t) {
-            throw unexpected(t);
+    /** A kernel sigset holding just {@code signal} (bit signal-1, as the kernel numbers them). */
+    public static MemorySegment sigset(Arena arena, int signal) {
+        if (signal < 1 || signal > 64) {
+            throw new IllegalArgumentException("signal: " + signal + " (expected: 1..64)");
         }
+        MemorySegment set = arena.allocate(KERNEL_SIGSET_SIZE, 8);
+        set.set(JAVA_LONG, 0, 1L << (signal - 1));
+        return set;
+    }
+
+    /**
+     * {@code rt_sigprocmask(2)}: changes the calling thread's signal mask by {@code how} with
+     * {@code set}, and stores the previous mask into {@code old} (a kernel sigset).
+     */
+    public static void sigprocmask(int how, MemorySegment set, MemorySegment old) throws SysException {
+        check(syscall(Nr.rt_sigprocmask, how, address(set), address(old), KERNEL_SIGSET_SIZE, 0, 0), "rt_sigprocmask");
+    }
+
+    /**
+     * Takes one pending instance of a signal in {@code set} without waiting
+     * ({@code rt_sigtimedwait(2)} with a zero timeout). Returns the signal, or {@code -errno}
+     * ({@code -EAGAIN} when none was pending).
+     */
+    public static int sigtimedwaitNow(MemorySegment set, MemorySegment zeroTimespec) {
+        return (int) syscall(Nr.rt_sigtimedwait, address(set), 0, address(zeroTimespec), KERNEL_SIGSET_SIZE, 0, 0);
+    }
+
+    /** Whether {@code fd} is a terminal (the TCGETS ioctl succeeds, as isatty(3) does it). */
+    public static boolean isatty(int fd) {
+        try (Arena arena = Arena.ofConfined()) {
+            return ioctlRaw(fd, TCGETS, arena.allocate(KERNEL_TERMIOS_SIZE, 4)) == 0;
+        }
+    }
+
+    /** {@code TCGETS}: the terminal's settings into a kernel termios buffer. */
+    public static void tcgetattr(int fd, MemorySegment termios) throws SysException {
+        check(ioctlRaw(fd, TCGETS, termios), "ioctl(TCGETS) on fd " + fd);
+    }
+
+    /** {@code TCSETS}: applies a kernel termios buffer at once (TCSANOW). */
+    public static void tcsetattr(int fd, MemorySegment termios) throws SysException {
+        check(ioctlRaw(fd, TCSETS, termios), "ioctl(TCSETS) on fd " + fd);
+    }
+
+    /** Raw mode, as termios(3) defines cfmakeraw: no input or output processing, no echo, no signals, 8 bits. */
+    public static void cfmakeraw(MemorySegment t) {
+        t.set(JAVA_INT, 0, t.get(JAVA_INT, 0) & ~(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR | ICRNL | IXON));
+        t.set(JAVA_INT, 4, t.get(JAVA_INT, 4) & ~OPOST);
+        t.set(JAVA_INT, 8, (t.get(JAVA_INT, 8) & ~(CSIZE | PARENB)) | CS8);
+        t.set(JAVA_INT, 12, t.get(JAVA_INT, 12) & ~(ECHO | ECHONL | ICANON | ISIG | IEXTEN));
+        t.set(ValueLayout.JAVA_BYTE, 17 + VMIN, (byte) 1);
+        t.set(ValueLayout.JAVA_BYTE, 17 + VTIME, (byte) 0);
     }
 
     /** {@code strerror(3)}, or null when libc cannot say. */
     @SuppressWarnings("restricted")
     static String strerror(int errno) {
         try {
-            MemorySegment p = (MemorySegment) STRERROR.invokeExact(errno);
+            MemorySegment p = (MemorySegment) StrError.STRERROR.invokeExact(errno);
             return p.address() == 0 ? null : p.reinterpret(256).getString(0);
         } catch (Throwable t) {
             return null;

@@ -27,9 +27,9 @@ public final class Terminal implements AutoCloseable {
     /** Puts terminal {@code fd} in raw mode. */
     public static Terminal raw(int fd) throws SysException {
         Arena arena = Arena.ofAuto();
-        MemorySegment saved = arena.allocate(LibC.TERMIOS_SIZE, 8);
+        MemorySegment saved = arena.allocate(LibC.KERNEL_TERMIOS_SIZE, 8);
         LibC.tcgetattr(fd, saved);
-        MemorySegment raw = arena.allocate(LibC.TERMIOS_SIZE, 8);
+        MemorySegment raw = arena.allocate(LibC.KERNEL_TERMIOS_SIZE, 8);
         raw.copyFrom(saved);
         LibC.cfmakeraw(raw);
         Terminal t = new Terminal(fd, saved);

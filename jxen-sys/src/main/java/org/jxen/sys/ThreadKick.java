@@ -17,21 +17,27 @@ import java.lang.foreign.ValueLayout;
  * signals are queued even when ignored).
  */
 public final class ThreadKick {
-    /** The kick signal: a real-time signal above those that glibc and the JVM use. */
-    public static final int SIGNAL;
+    /**
+     * The kick signal: a real-time signal (the kernel's SIGRTMIN is 32) above the two that glibc
+     * keeps for itself (32, 33) and unused by the JVM.
+     */
+    public static final int SIGNAL = 40;
 
     static {
-        SIGNAL = LibC.sigrtmin() + 6;
-        LibC.ignoreSignal(SIGNAL);
+        try {
+            LibC.ignoreSignal(SIGNAL);
+        } catch (SysException e) {
+            throw new ExceptionInInitializerError(e);
+        }
     }
 
-    private final long pthread;
+    private final int tid;
     private final byte[] runMask;
     private final MemorySegment set;
     private final MemorySegment zero;
 
-    private ThreadKick(long pthread, byte[] runMask, MemorySegment set, MemorySegment zero) {
-        this.pthread = pthread;
+    private ThreadKick(int tid, byte[] runMask, MemorySegment set, MemorySegment zero) {
+        this.tid = tid;
         this.runMask = runMask;
         this.set = set;
         this.zero = zero;
@@ -44,12 +50,12 @@ public final class ThreadKick {
     public static ThreadKick forCurrentThread() throws SysException {
         Arena arena = Arena.ofAuto();
         MemorySegment set = LibC.sigset(arena, SIGNAL);
-        MemorySegment old = arena.allocate(LibC.SIGSET_T_SIZE, 8);
-        LibC.pthreadSigmask(LibC.SIG_BLOCK, set, old);
-        LibC.sigdelset(old, SIGNAL);
-        byte[] mask = old.asSlice(0, LibC.KERNEL_SIGSET_SIZE).toArray(ValueLayout.JAVA_BYTE);
+        MemorySegment old = arena.allocate(LibC.KERNEL_SIGSET_SIZE, 8);
+        LibC.sigprocmask(LibC.SIG_BLOCK, set, old);
+        old.set(ValueLayout.JAVA_LONG, 0, old.get(ValueLayout.JAVA_LONG, 0) & ~(1L << (SIGNAL - 1)));
+        byte[] mask = old.toArray(ValueLayout.JAVA_BYTE);
         MemorySegment zero = arena.allocate(LibC.TIMESPEC_SIZE, 8);
-        return new ThreadKick(LibC.pthreadSelf(), mask, set, zero);
+        return new ThreadKick(LibC.gettid(), mask, set, zero);
     }
 
     /**
@@ -62,7 +68,7 @@ public final class ThreadKick {
 
     /** Sends the kick. Safe from any thread; a thread that has ended is ignored. */
     public void kick() {
-        LibC.pthreadKill(pthread, SIGNAL);
+        LibC.tgkill(tid, SIGNAL);
     }
 
     /**

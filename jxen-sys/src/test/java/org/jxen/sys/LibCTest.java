@@ -20,13 +20,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /** LibC's constants and buffer sizes against the C headers, and the calls against a real kernel. */
 class LibCTest {
     private static final List<String> INCLUDES = List.of("sys/mman.h", "sys/eventfd.h", "fcntl.h", "signal.h", "poll.h",
-            "termios.h", "errno.h", "time.h", "linux/memfd.h", "sys/ioctl.h", "linux/kvm.h");
+            "asm/termbits.h", "asm/ioctls.h", "errno.h", "time.h", "linux/memfd.h", "linux/kvm.h", "asm/unistd_64.h");
 
     /** Constants whose Java name is not the C macro's, mapped to the C expression. */
     private static final Map<String, String> RENAMED = Map.of(
-            "SIGSET_T_SIZE", "sizeof(sigset_t)",
             "KERNEL_SIGSET_SIZE", "(_NSIG / 8)",
-            "TERMIOS_SIZE", "sizeof(struct termios)",
+            // x86_64's kernel struct sigaction: handler, flags, restorer (three longs), then the mask.
+            "KERNEL_SIGACTION_SIZE", "(3 * sizeof(long) + _NSIG / 8)",
+            "KERNEL_TERMIOS_SIZE", "sizeof(struct termios)",
             "POLLFD_SIZE", "sizeof(struct pollfd)",
             "TIMESPEC_SIZE", "sizeof(struct timespec)");
 
@@ -38,7 +39,10 @@ class LibCTest {
                 expected.put(RENAMED.getOrDefault(f.getName(), f.getName()), ((Number) f.get(null)).longValue());
             }
         }
-        assertThat(expected).hasSizeGreaterThan(15);
+        for (Field f : LibC.Nr.class.getFields()) {
+            expected.put("__NR_" + f.getName(), f.getLong(null));
+        }
+        assertThat(expected).hasSizeGreaterThan(60);
         assertThat(expected).containsExactlyEntriesOf(CProbe.values(INCLUDES, new ArrayList<>(expected.keySet())));
     }
 
@@ -119,5 +123,31 @@ class LibCTest {
             long word = set.get(ValueLayout.JAVA_LONG, 0);
             assertThat(word).isEqualTo(1L << (ThreadKick.SIGNAL - 1));
         }
+        assertThatThrownBy(() -> LibC.sigset(Arena.ofAuto(), 65)).hasMessageContaining("signal: 65");
+    }
+
+    @Test
+    void theKickSignalIsIgnoredWhenSentToTheProcess() throws Exception {
+        // ThreadKick sets SIG_IGN for its signal when it is initialised; a process-directed one
+        // (here: to the main thread, whose tid is the pid) must then not end the JVM.
+        Class.forName(ThreadKick.class.getName(), true, ThreadKick.class.getClassLoader());
+        assertThat(ThreadKick.SIGNAL).isEqualTo(40);
+        assertThat(LibC.tgkill(LibC.getpid(), ThreadKick.SIGNAL)).isZero();
+        assertThat(LibC.getpid()).isEqualTo((int) ProcessHandle.current().pid());
+    }
+
+    @Test
+    void rawModeClearsWhatCfmakerawClears() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment t = arena.allocate(LibC.KERNEL_TERMIOS_SIZE, 4);
+            t.fill((byte) 0xff);
+            LibC.cfmakeraw(t);
+            assertThat(t.get(ValueLayout.JAVA_INT, 12) & (LibC.ECHO | LibC.ICANON | LibC.ISIG)).isZero();
+            assertThat(t.get(ValueLayout.JAVA_INT, 4) & LibC.OPOST).isZero();
+            assertThat(t.get(ValueLayout.JAVA_INT, 8) & LibC.CSIZE).isEqualTo(LibC.CS8);
+            assertThat(t.get(ValueLayout.JAVA_BYTE, 17 + LibC.VMIN)).isEqualTo((byte) 1);
+            assertThat(t.get(ValueLayout.JAVA_BYTE, 17 + LibC.VTIME)).isZero();
+        }
+        assertThat(LibC.isatty(-1)).isFalse();
     }
 }

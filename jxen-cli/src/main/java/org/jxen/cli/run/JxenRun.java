@@ -6,11 +6,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.ConsoleHandler;
-import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
-import java.util.logging.SimpleFormatter;
 
 import org.jxen.kvm.Kvm;
 import org.jxen.sys.Errno;
@@ -72,8 +67,12 @@ public final class JxenRun implements Callable<Integer> {
 
     enum OnReboot { restart, destroy }
 
+    /** Started before the command line is parsed; see {@link Prewarm}. */
+    private static Prewarm prewarm;
+
     public static void main(String[] args) {
         configureLogging(java.util.Arrays.asList(args).contains("-v") || java.util.Arrays.asList(args).contains("--verbose"));
+        prewarm = Prewarm.start(kvmDevice());
         CommandLine cl = new CommandLine(new JxenRun());
         cl.getCommandSpec().usageMessage().exitCodeList(exitCodeHelp());
         cl.setCaseInsensitiveEnumValuesAllowed(true);
@@ -102,33 +101,13 @@ public final class JxenRun implements Callable<Integer> {
     }
 
     static void configureLogging(boolean verbose) {
-        Logger root = Logger.getLogger("");
-        for (var h : root.getHandlers()) {
-            root.removeHandler(h);
-        }
-        ConsoleHandler h = new ConsoleHandler();
-        h.setFormatter(new SimpleFormatter() {
-            @Override
-            public String format(LogRecord r) {
-                String level = r.getLevel() == Level.WARNING ? "warning: " : r.getLevel() == Level.SEVERE ? "error: " : "";
-                String text = "jxen-run: " + level + formatMessage(r) + System.lineSeparator();
-                if (r.getThrown() != null && verbose) {
-                    java.io.StringWriter sw = new java.io.StringWriter();
-                    r.getThrown().printStackTrace(new java.io.PrintWriter(sw));
-                    text += sw;
-                }
-                return text;
-            }
-        });
-        Level level = verbose ? Level.FINE : Level.WARNING;
-        h.setLevel(level);
-        root.setLevel(level);
-        root.addHandler(h);
+        StderrLoggerFinder.configure("jxen-run", verbose);
     }
 
     @Override
     public Integer call() throws Exception {
-        HostFacts host = HostFacts.probe(Path.of(kvmDevice()));
+        Prewarm warm = prewarm != null ? prewarm : Prewarm.start(kvmDevice());
+        HostFacts host = warm.host();
         if (hostInfo) {
             host.asXlInfo().forEach((k, v) -> System.out.printf("%-22s: %s%n", k, v));
             return 0;
@@ -141,7 +120,7 @@ public final class JxenRun implements Callable<Integer> {
         }
         Kvm kvm;
         try {
-            kvm = Kvm.open(kvmDevice());
+            kvm = warm.kvm();
         } catch (SysException e) {
             return fail(kvmOpenMessage(e), e);
         }

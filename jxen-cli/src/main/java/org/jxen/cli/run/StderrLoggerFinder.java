@@ -1,0 +1,78 @@
+package org.jxen.cli.run;
+
+import java.util.ResourceBundle;
+import java.util.function.Supplier;
+
+/**
+ * The {@link System.Logger}s jxen's commands use: one line per message on stderr, prefixed with
+ * the command's name ("jxen-run: warning: ..."), WARNING and above unless {@code -v} lowers the
+ * threshold to DEBUG. A service provider, so java.util.logging is never initialised: it costs
+ * tens of milliseconds at every start.
+ */
+public final class StderrLoggerFinder extends System.LoggerFinder {
+    private static volatile String prefix = "jxen";
+    private static volatile System.Logger.Level threshold = System.Logger.Level.WARNING;
+    private static volatile boolean traces;
+
+    /** Sets the command name and whether to log DEBUG and print stack traces. */
+    public static void configure(String command, boolean verbose) {
+        prefix = command;
+        threshold = verbose ? System.Logger.Level.DEBUG : System.Logger.Level.WARNING;
+        traces = verbose;
+    }
+
+    @Override
+    public System.Logger getLogger(String name, Module module) {
+        return new StderrLogger(name);
+    }
+
+    private record StderrLogger(String name) implements System.Logger {
+        @Override
+        public String getName() {
+            return name;
+        }
+
+        @Override
+        public boolean isLoggable(Level level) {
+            return level != Level.OFF && level.getSeverity() >= threshold.getSeverity();
+        }
+
+        @Override
+        public void log(Level level, ResourceBundle bundle, String msg, Throwable thrown) {
+            if (!isLoggable(level)) {
+                return;
+            }
+            String tag = switch (level) {
+                case ERROR -> "error: ";
+                case WARNING -> "warning: ";
+                case INFO -> "";
+                default -> "debug: ";
+            };
+            StringBuilder b = new StringBuilder(prefix).append(": ").append(tag).append(msg);
+            if (thrown != null && !traces) {
+                b.append(": ").append(thrown);
+            }
+            synchronized (System.err) {
+                System.err.println(b);
+                if (thrown != null && traces) {
+                    thrown.printStackTrace();
+                }
+            }
+        }
+
+        @Override
+        public void log(Level level, ResourceBundle bundle, String format, Object... params) {
+            if (isLoggable(level)) {
+                log(level, bundle, params == null || params.length == 0 ? format
+                        : java.text.MessageFormat.format(format, params), (Throwable) null);
+            }
+        }
+
+        @Override
+        public void log(Level level, Supplier<String> supplier) {
+            if (isLoggable(level)) {
+                log(level, null, supplier.get(), (Throwable) null);
+            }
+        }
+    }
+}
