@@ -1,6 +1,5 @@
 package org.jxen.testkit;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -51,7 +50,6 @@ public final class GuestProcess implements AutoCloseable {
     private Thread pump(InputStream in, StringBuilder sink, String what) {
         Thread t = Thread.ofPlatform().daemon(true).name("guest-" + what).start(() -> {
             byte[] buf = new byte[4096];
-            ByteArrayOutputStream pending = new ByteArrayOutputStream();
             try {
                 int n;
                 while ((n = in.read(buf)) > 0) {
@@ -63,7 +61,6 @@ public final class GuestProcess implements AutoCloseable {
             } catch (IOException e) {
                 // Process ended.
             }
-            pending.reset();
             synchronized (this) {
                 notifyAll();
             }
