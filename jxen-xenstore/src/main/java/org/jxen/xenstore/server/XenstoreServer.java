@@ -1,0 +1,549 @@
+package org.jxen.xenstore.server;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArraySet;
+
+import org.jxen.xenstore.store.Caller;
+import org.jxen.xenstore.store.Change;
+import org.jxen.xenstore.store.Node;
+import org.jxen.xenstore.store.Paths;
+import org.jxen.xenstore.store.Perms;
+import org.jxen.xenstore.store.Quota;
+import org.jxen.xenstore.store.Store;
+import org.jxen.xenstore.store.Transaction;
+import org.jxen.xenstore.store.View;
+import org.jxen.xenstore.store.Watches;
+import org.jxen.xenstore.wire.XsError;
+import org.jxen.xenstore.wire.XsException;
+import org.jxen.xenstore.wire.XsOp;
+import org.jxen.xenstore.wire.XsPacket;
+
+/**
+ * The XenStore daemon's core, independent of transports: one store, its watches and the
+ * introduced domains, and a dispatch table from {@link XsOp} to handler with xenstored's flags
+ * (PRIV: privileged callers only; NOTID: the header's tx_id is ignored), so the permission and
+ * transaction checks happen once, before any handler runs. Unknown ops get ENOSYS.
+ *
+ * <p>Threads: {@link #handle} is called by every connection's reader; requests are served one
+ * at a time under one lock (the store is single-threaded by design), and watch events are
+ * queued to their connections before the lock is released, so every client sees changes in
+ * the order they happened.
+ */
+public final class XenstoreServer {
+    private static final System.Logger LOG = System.getLogger("org.jxen.xenstore");
+    static final byte[] OK = XsPacket.nulTerminated("OK");
+
+    enum Flag { PRIV, NOTID }
+
+    @FunctionalInterface
+    interface Handler {
+        byte[] handle(Request r) throws XsException;
+    }
+
+    record Op(Handler handler, Set<Flag> flags) {}
+
+    /** One request being served: who, what, and the view (live store or transaction) it works on. */
+    record Request(Connection conn, XsPacket packet, Caller caller, View view, Transaction tx) {
+        byte[] payload() {
+            return packet.payload();
+        }
+    }
+
+    private final Object lock = new Object();
+    private final Store store;
+    private final Watches watches = new Watches();
+    private final Domains domains = new Domains();
+    private final Set<Connection> connections = new CopyOnWriteArraySet<>();
+    private final List<Change> changes = new ArrayList<>();
+    private final Map<XsOp, Op> ops = new EnumMap<>(XsOp.class);
+    private volatile boolean logging = true;
+
+    public XenstoreServer(Quota quota) {
+        this.store = new Store(quota, changes::add);
+        op(XsOp.READ, this::read);
+        op(XsOp.WRITE, this::write);
+        op(XsOp.MKDIR, this::mkdir);
+        op(XsOp.RM, this::rm);
+        op(XsOp.DIRECTORY, this::directory);
+        op(XsOp.DIRECTORY_PART, this::directoryPart);
+        op(XsOp.GET_PERMS, this::getPerms);
+        op(XsOp.SET_PERMS, this::setPerms);
+        op(XsOp.WATCH, this::watch, Flag.NOTID);
+        op(XsOp.UNWATCH, this::unwatch, Flag.NOTID);
+        op(XsOp.RESET_WATCHES, this::resetWatches, Flag.NOTID);
+        op(XsOp.TRANSACTION_START, this::transactionStart);
+        op(XsOp.TRANSACTION_END, this::transactionEnd);
+        op(XsOp.GET_DOMAIN_PATH, this::getDomainPath, Flag.NOTID);
+        op(XsOp.IS_DOMAIN_INTRODUCED, this::isDomainIntroduced, Flag.NOTID);
+        op(XsOp.INTRODUCE, this::introduce, Flag.PRIV, Flag.NOTID);
+        op(XsOp.RELEASE, this::release, Flag.PRIV, Flag.NOTID);
+        op(XsOp.RESUME, this::resume, Flag.PRIV, Flag.NOTID);
+        op(XsOp.SET_TARGET, this::setTarget, Flag.PRIV, Flag.NOTID);
+        op(XsOp.CONTROL, this::control, Flag.PRIV, Flag.NOTID);
+    }
+
+    private void op(XsOp op, Handler h, Flag... flags) {
+        ops.put(op, new Op(h, flags.length == 0 ? EnumSet.noneOf(Flag.class) : EnumSet.of(flags[0], flags)));
+    }
+
+    /** The ops this server answers (for documentation and tests). */
+    public Set<XsOp> supportedOps() {
+        return ops.keySet();
+    }
+
+    // --- connections ---
+
+    /** Registers a connection (its watches and transactions start empty). */
+    public void connect(Connection c) {
+        connections.add(c);
+    }
+
+    /** Forgets a connection: its watches and transactions end. Idempotent. */
+    public void disconnect(Connection c) {
+        synchronized (lock) {
+            if (connections.remove(c)) {
+                watches.removeAll(c);
+                c.transactions.clear();
+            }
+            c.closed = true;
+        }
+    }
+
+    public int connectionCount() {
+        return connections.size();
+    }
+
+    /**
+     * Serves one request and returns the reply (the caller sends it). Never throws for
+     * anything a client can send.
+     */
+    public XsPacket handle(Connection c, XsPacket req) {
+        synchronized (lock) {
+            changes.clear();
+            XsPacket reply;
+            try {
+                reply = req.reply(dispatch(c, req));
+            } catch (XsException e) {
+                if (logging) {
+                    LOG.log(System.Logger.Level.DEBUG, () -> c + ": " + req + ": " + e.getMessage());
+                }
+                reply = req.error(e.error());
+            }
+            for (Change ch : changes) {
+                for (Watches.Event ev : watches.fire(ch, store)) {
+                    event(ev);
+                }
+            }
+            changes.clear();
+            return reply;
+        }
+    }
+
+    private byte[] dispatch(Connection c, XsPacket req) throws XsException {
+        XsOp xsOp = req.op();
+        if (xsOp == XsOp.WATCH_EVENT || xsOp == XsOp.ERROR) {
+            throw new XsException(XsError.EINVAL, xsOp + " is not a request");
+        }
+        Op op = xsOp == null ? null : ops.get(xsOp);
+        if (op == null) {
+            throw new XsException(XsError.ENOSYS, "unknown message type " + Integer.toUnsignedString(req.type()));
+        }
+        if (op.flags().contains(Flag.PRIV) && !c.privileged()) {
+            throw new XsException(XsError.EACCES, xsOp + " needs a privileged connection");
+        }
+        Transaction tx = null;
+        if (!op.flags().contains(Flag.NOTID) && req.txId() != 0) {
+            tx = c.transactions.get(req.txId());
+            if (tx == null) {
+                throw new XsException(XsError.ENOENT, "no transaction " + Integer.toUnsignedString(req.txId()));
+            }
+        }
+        Caller caller = c.caller(domains.target(c.domid()));
+        return op.handler().handle(new Request(c, req, caller, tx == null ? store : tx, tx));
+    }
+
+    private void event(Watches.Event ev) {
+        Connection target = (Connection) ev.owner();
+        if (!target.isClosed()) {
+            target.deliverEvent(XsPacket.of(XsOp.WATCH_EVENT, 0, 0, XsPacket.nulTerminated(ev.path(), ev.token())));
+        }
+    }
+
+    // --- payload helpers ---
+
+    /** The payload as exactly {@code n} NUL-terminated strings. */
+    private static List<String> args(Request r, int n) throws XsException {
+        byte[] p = r.payload();
+        if (p.length == 0 || p[p.length - 1] != 0) {
+            throw new XsException(XsError.EINVAL, "payload is not NUL-terminated");
+        }
+        List<String> s = XsPacket.strings(p, 0);
+        if (s.size() != n) {
+            throw new XsException(XsError.EINVAL, "expected " + n + " argument(s), got " + s.size());
+        }
+        return s;
+    }
+
+    private static String path(Request r, String raw) throws XsException {
+        if (Paths.isSpecial(raw)) {
+            throw new XsException(XsError.EINVAL, "special path " + raw + " outside WATCH");
+        }
+        return Paths.canonical(raw, r.conn().domid());
+    }
+
+    private static int domid(String s) throws XsException {
+        if (s.isEmpty() || s.length() > 5 || !s.chars().allMatch(Character::isDigit) || Integer.parseInt(s) > 0xffff) {
+            throw new XsException(XsError.EINVAL, "domid \"" + s + "\" (expected: 0..65535)");
+        }
+        return Integer.parseInt(s);
+    }
+
+    // --- handlers ---
+
+    private byte[] read(Request r) throws XsException {
+        return store.read(r.view(), r.caller(), path(r, args(r, 1).get(0)));
+    }
+
+    private byte[] write(Request r) throws XsException {
+        byte[] p = r.payload();
+        int nul = indexOfNul(p);
+        if (nul < 0) {
+            throw new XsException(XsError.EINVAL, "WRITE without a NUL after the path");
+        }
+        String path = path(r, new String(p, 0, nul, StandardCharsets.UTF_8));
+        byte[] value = java.util.Arrays.copyOfRange(p, nul + 1, p.length);
+        store.write(r.view(), r.caller(), path, value);
+        return OK;
+    }
+
+    private static int indexOfNul(byte[] p) {
+        for (int i = 0; i < p.length; i++) {
+            if (p[i] == 0) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private byte[] mkdir(Request r) throws XsException {
+        store.mkdir(r.view(), r.caller(), path(r, args(r, 1).get(0)));
+        return OK;
+    }
+
+    private byte[] rm(Request r) throws XsException {
+        store.rm(r.view(), r.caller(), path(r, args(r, 1).get(0)));
+        return OK;
+    }
+
+    private byte[] directory(Request r) throws XsException {
+        List<String> children = store.directory(r.view(), r.caller(), path(r, args(r, 1).get(0)));
+        byte[] out = XsPacket.nulTerminated(children.toArray(String[]::new));
+        if (out.length > XsPacket.PAYLOAD_MAX) {
+            throw new XsException(XsError.E2BIG, children.size() + " children do not fit one reply (use DIRECTORY_PART)");
+        }
+        return out;
+    }
+
+    /**
+     * XS_DIRECTORY_PART (xenstore.txt): {@code <gencnt>|<child>|*} from the byte offset into the
+     * full child list; the last part ends with an extra NUL, which is how Xen's client library
+     * knows it has everything.
+     */
+    private byte[] directoryPart(Request r) throws XsException {
+        List<String> a = args(r, 2);
+        String path = path(r, a.get(0));
+        int offset;
+        try {
+            offset = Integer.parseInt(a.get(1));
+        } catch (NumberFormatException e) {
+            throw new XsException(XsError.EINVAL, "offset \"" + a.get(1) + "\"");
+        }
+        Node n = store.node(r.view(), r.caller(), path);
+        byte[] all = XsPacket.nulTerminated(n.children().toArray(String[]::new));
+        if (offset < 0 || offset > all.length) {
+            throw new XsException(XsError.EINVAL, "offset " + offset + " beyond the " + all.length + "-byte child list");
+        }
+        byte[] gen = XsPacket.nulTerminated(Long.toString(n.generation()));
+        int room = XsPacket.PAYLOAD_MAX - gen.length - 1;
+        int end = offset;
+        // Whole names only: advance name by name while they fit.
+        while (end < all.length) {
+            int next = end;
+            while (all[next] != 0) {
+                next++;
+            }
+            next++;
+            if (next - offset > room) {
+                break;
+            }
+            end = next;
+        }
+        boolean last = end == all.length;
+        byte[] out = new byte[gen.length + (end - offset) + (last ? 1 : 0)];
+        System.arraycopy(gen, 0, out, 0, gen.length);
+        System.arraycopy(all, offset, out, gen.length, end - offset);
+        return out;
+    }
+
+    private byte[] getPerms(Request r) throws XsException {
+        Perms p = store.getPerms(r.view(), r.caller(), path(r, args(r, 1).get(0)));
+        return XsPacket.nulTerminated(p.strings().toArray(String[]::new));
+    }
+
+    private byte[] setPerms(Request r) throws XsException {
+        byte[] p = r.payload();
+        if (p.length == 0 || p[p.length - 1] != 0) {
+            throw new XsException(XsError.EINVAL, "payload is not NUL-terminated");
+        }
+        List<String> s = XsPacket.strings(p, 0);
+        if (s.size() < 2) {
+            throw new XsException(XsError.EINVAL, "SET_PERMS needs a path and at least one permission");
+        }
+        String path = path(r, s.get(0));
+        store.setPerms(r.view(), r.caller(), path, Perms.parse(s.subList(1, s.size())));
+        return OK;
+    }
+
+    private byte[] watch(Request r) throws XsException {
+        byte[] p = r.payload();
+        List<String> a = XsPacket.strings(p, 0);
+        // Old clients add a third, reserved, empty string.
+        if (p.length == 0 || p[p.length - 1] != 0 || a.size() < 2 || a.size() > 3) {
+            throw new XsException(XsError.EINVAL, "WATCH needs a path and a token");
+        }
+        String raw = a.get(0);
+        String token = a.get(1);
+        Connection c = r.conn();
+        String abs = Paths.isSpecial(raw) ? raw : Paths.canonical(raw, c.domid());
+        String relativeBase = Paths.isSpecial(raw) || raw.startsWith("/") ? null : c.home();
+        if (watches.has(c, abs, token)) {
+            throw new XsException(XsError.EEXIST, "watch " + raw + " with token " + token + " exists");
+        }
+        if (!c.privileged() && watches.count(c) >= store.quota().watches()) {
+            throw new XsException(XsError.ENOSPC, "domain " + c.domid() + " has " + store.quota().watches()
+                    + " watches (quota)");
+        }
+        watches.add(new Watches.Watch(c, abs, token, relativeBase, r.caller()));
+        // xenstore.txt: a new watch fires once straight away, with the path as given.
+        event(new Watches.Event(c, raw, token));
+        return OK;
+    }
+
+    private byte[] unwatch(Request r) throws XsException {
+        List<String> a = XsPacket.strings(r.payload(), 0);
+        if (r.payload().length == 0 || r.payload()[r.payload().length - 1] != 0 || a.size() < 2 || a.size() > 3) {
+            throw new XsException(XsError.EINVAL, "UNWATCH needs a path and a token");
+        }
+        String raw = a.get(0);
+        String abs = Paths.isSpecial(raw) ? raw : Paths.canonical(raw, r.conn().domid());
+        if (!watches.remove(r.conn(), abs, a.get(1))) {
+            throw new XsException(XsError.ENOENT, "no watch " + raw + " with token " + a.get(1));
+        }
+        return OK;
+    }
+
+    private byte[] resetWatches(Request r) {
+        watches.removeAll(r.conn());
+        r.conn().transactions.clear();
+        return OK;
+    }
+
+    private byte[] transactionStart(Request r) throws XsException {
+        if (r.tx() != null) {
+            throw new XsException(XsError.EBUSY, "TRANSACTION_START inside transaction " + r.tx().id());
+        }
+        Connection c = r.conn();
+        if (!c.privileged() && c.transactions.size() >= store.quota().transactions()) {
+            throw new XsException(XsError.ENOSPC, "domain " + c.domid() + " has " + c.transactions.size()
+                    + " open transactions (quota)");
+        }
+        Transaction t = store.begin(c);
+        while (c.transactions.containsKey(t.id())) {
+            t = store.begin(c);
+        }
+        c.transactions.put(t.id(), t);
+        return XsPacket.nulTerminated(Integer.toUnsignedString(t.id()));
+    }
+
+    private byte[] transactionEnd(Request r) throws XsException {
+        String arg = args(r, 1).get(0);
+        if (!arg.equals("T") && !arg.equals("F")) {
+            throw new XsException(XsError.EINVAL, "TRANSACTION_END takes T or F, got \"" + arg + "\"");
+        }
+        if (r.tx() == null) {
+            throw new XsException(XsError.EINVAL, "TRANSACTION_END outside a transaction");
+        }
+        r.conn().transactions.remove(r.tx().id());
+        if (arg.equals("T")) {
+            store.commit(r.tx());
+        }
+        return OK;
+    }
+
+    private byte[] getDomainPath(Request r) throws XsException {
+        return XsPacket.nulTerminated(Paths.domainPath(domid(args(r, 1).get(0))));
+    }
+
+    private byte[] isDomainIntroduced(Request r) throws XsException {
+        return XsPacket.nulTerminated(domains.introduced(domid(args(r, 1).get(0))) ? "T" : "F");
+    }
+
+    private byte[] introduce(Request r) throws XsException {
+        List<String> a = XsPacket.strings(r.payload(), 0);
+        if (a.size() < 3) {
+            throw new XsException(XsError.EINVAL, "INTRODUCE needs domid, mfn and event channel");
+        }
+        int domid = domid(a.get(0));
+        long mfn;
+        int port;
+        try {
+            mfn = Long.parseLong(a.get(1));
+            port = Integer.parseInt(a.get(2));
+        } catch (NumberFormatException e) {
+            throw new XsException(XsError.EINVAL, "INTRODUCE mfn \"" + a.get(1) + "\" or event channel \"" + a.get(2) + "\"");
+        }
+        introduceDomain(domid, mfn, port);
+        return OK;
+    }
+
+    private byte[] release(Request r) throws XsException {
+        int domid = domid(args(r, 1).get(0));
+        if (!releaseDomain(domid)) {
+            throw new XsException(XsError.ENOENT, "domain " + domid + " is not introduced");
+        }
+        return OK;
+    }
+
+    private byte[] resume(Request r) throws XsException {
+        int domid = domid(args(r, 1).get(0));
+        if (!domains.resume(domid)) {
+            throw new XsException(XsError.ENOENT, "domain " + domid + " is not introduced");
+        }
+        return OK;
+    }
+
+    private byte[] setTarget(Request r) throws XsException {
+        List<String> a = args(r, 2);
+        int domid = domid(a.get(0));
+        int target = domid(a.get(1));
+        if (!domains.setTarget(domid, target)) {
+            throw new XsException(XsError.ENOENT, "domain " + domid + " is not introduced");
+        }
+        return OK;
+    }
+
+    /**
+     * XS_CONTROL: {@code help}, {@code log on|off}, {@code print <text>}, {@code check},
+     * {@code memreport}, and {@code quota [<name> <value>] | [<domid>]} as in Xen 4.17's
+     * xenstored. Commands and their arguments arrive as NUL-separated strings.
+     */
+    private byte[] control(Request r) throws XsException {
+        List<String> a = XsPacket.strings(r.payload(), 0);
+        if (a.isEmpty()) {
+            throw new XsException(XsError.EINVAL, "CONTROL without a command");
+        }
+        List<String> args = a.subList(1, a.size());
+        return switch (a.get(0)) {
+            case "help" -> XsPacket.nulTerminated("Supported commands:\ncheck\nhelp\nlog on|off\nmemreport\nprint <string>\n"
+                    + "quota [<quota> <value>]\nquota <domid>\n");
+            case "check", "quota-soft" -> OK;
+            case "log" -> {
+                if (args.size() != 1 || !(args.get(0).equals("on") || args.get(0).equals("off"))) {
+                    throw new XsException(XsError.EINVAL, "log takes on or off");
+                }
+                logging = args.get(0).equals("on");
+                yield OK;
+            }
+            case "print" -> {
+                LOG.log(System.Logger.Level.INFO, "control print: " + String.join(" ", args));
+                yield OK;
+            }
+            case "memreport" -> XsPacket.nulTerminated(String.format("nodes: %d%nwatches: %d%nconnections: %d%ndomains: %d%n",
+                    store.size(), watches.size(), connections.size(), domains.count()));
+            case "quota" -> quota(args);
+            default -> throw new XsException(XsError.EINVAL, "unknown control command \"" + a.get(0) + "\"");
+        };
+    }
+
+    private byte[] quota(List<String> args) throws XsException {
+        Quota q = store.quota();
+        if (args.isEmpty()) {
+            StringBuilder b = new StringBuilder();
+            q.asMap().forEach((k, v) -> b.append(String.format("%-14s %d%n", k + ":", v)));
+            return XsPacket.nulTerminated(b.toString());
+        }
+        if (args.size() == 1) {
+            int domid = domid(args.get(0));
+            return XsPacket.nulTerminated(String.format("Domain %d:%nnodes: %d%nwatches: %d%ntransactions: %d%n", domid,
+                    store.ownedBy(domid), connections.stream().filter(c -> c.domid() == domid).mapToInt(watches::count).sum(),
+                    connections.stream().filter(c -> c.domid() == domid).mapToInt(c -> c.transactions.size()).sum()));
+        }
+        if (args.size() == 2) {
+            int v;
+            try {
+                v = Integer.parseInt(args.get(1));
+            } catch (NumberFormatException e) {
+                throw new XsException(XsError.EINVAL, "quota value \"" + args.get(1) + "\"");
+            }
+            Quota n = v < 1 ? null : q.with(args.get(0), v);
+            if (n == null) {
+                throw new XsException(XsError.EINVAL, "quota " + args.get(0) + " " + args.get(1));
+            }
+            store.quota(n);
+            return OK;
+        }
+        throw new XsException(XsError.EINVAL, "quota takes no argument, a domid, or a name and a value");
+    }
+
+    // --- the toolstack's side ---
+
+    /** Introduces a domain (as XS_INTRODUCE) and fires {@code @introduceDomain}. */
+    public void introduceDomain(int domid, long mfn, int evtchn) {
+        synchronized (lock) {
+            domains.introduce(domid, mfn, evtchn);
+            for (Watches.Event ev : watches.fireSpecial("@introduceDomain")) {
+                event(ev);
+            }
+        }
+    }
+
+    /** Releases a domain (as XS_RELEASE) and fires {@code @releaseDomain}; false if it was not introduced. */
+    public boolean releaseDomain(int domid) {
+        synchronized (lock) {
+            if (!domains.release(domid)) {
+                return false;
+            }
+            for (Connection c : connections) {
+                if (c.domid() == domid && !c.privileged()) {
+                    watches.removeAll(c);
+                    c.transactions.clear();
+                }
+            }
+            for (Watches.Event ev : watches.fireSpecial("@releaseDomain")) {
+                event(ev);
+            }
+            return true;
+        }
+    }
+
+    /** Runs {@code action} on the store under the server's lock (for the toolstack and tests). */
+    public <T> T withStore(java.util.function.Function<Store, T> action) {
+        synchronized (lock) {
+            changes.clear();
+            T result = action.apply(store);
+            for (Change ch : changes) {
+                for (Watches.Event ev : watches.fire(ch, store)) {
+                    event(ev);
+                }
+            }
+            changes.clear();
+            return result;
+        }
+    }
+}

@@ -1,0 +1,323 @@
+package org.jxen.xenstore.store;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+import org.jxen.xenstore.wire.XsError;
+import org.jxen.xenstore.wire.XsException;
+
+/**
+ * The node tree and the operations of xenstore.txt on it: READ, WRITE, MKDIR, RM, DIRECTORY,
+ * GET_PERMS and SET_PERMS, each against a {@link View} (the live store, or a transaction), with
+ * the XenBus permission checks and the node quotas. Single-threaded: the server calls it under
+ * one lock.
+ *
+ * <p>Permission rules: reading needs read access to the node; changing a node's value, or
+ * removing it, needs write access to it; creating a node needs write access to the nearest
+ * existing ancestor, and the new node inherits that parent's permissions, owned by the creating
+ * domain when it is unprivileged; only the owner (or a privileged domain) may change
+ * permissions, and only a privileged domain may give a node away.
+ */
+public final class Store implements View {
+    private final Map<String, Node> nodes = new HashMap<>();
+    private final Map<Integer, Integer> ownedNodes = new HashMap<>();
+    private final Consumer<Change> watches;
+    private Quota quota;
+    private long generation;
+    private int nextTransaction = 1;
+
+    /** A store with only the root node (and {@code /local/domain} as xenstored creates it), firing changes to {@code watches}. */
+    public Store(Quota quota, Consumer<Change> watches) {
+        this.quota = quota;
+        this.watches = watches;
+        nodes.put("/", Node.empty(Perms.of(0, Access.NONE), nextGeneration()));
+        for (String p : new String[] {"/local", "/local/domain", "/tool"}) {
+            addChild(this, p, Perms.of(0, Access.NONE));
+        }
+    }
+
+    public Quota quota() {
+        return quota;
+    }
+
+    public void quota(Quota q) {
+        this.quota = q;
+    }
+
+    /** Number of nodes in the store. */
+    public int size() {
+        return nodes.size();
+    }
+
+    /** Nodes owned by a domain (its node quota usage). */
+    public int ownedBy(int domid) {
+        return ownedNodes.getOrDefault(domid, 0);
+    }
+
+    // --- View over the live store ---
+
+    @Override
+    public Node get(String path) {
+        return nodes.get(path);
+    }
+
+    @Override
+    public void put(String path, Node node) {
+        Node old = nodes.put(path, node);
+        count(old, -1);
+        count(node, 1);
+    }
+
+    @Override
+    public void remove(String path) {
+        count(nodes.remove(path), -1);
+    }
+
+    private void count(Node n, int delta) {
+        if (n != null) {
+            ownedNodes.merge(n.perms().owner(), delta, (a, b) -> a + b == 0 ? null : a + b);
+        }
+    }
+
+    @Override
+    public long nextGeneration() {
+        return ++generation;
+    }
+
+    @Override
+    public void changed(Change change) {
+        watches.accept(change);
+    }
+
+    // --- permissions ---
+
+    private Access access(View v, Caller c, Node n) {
+        if (c.privileged()) {
+            return Access.BOTH;
+        }
+        Access a = n.perms().accessOf(c.domid());
+        if (c.target() >= 0) {
+            a = a.or(n.perms().accessOf(c.target()));
+        }
+        return a;
+    }
+
+    /** Whether {@code c} may read {@code n} (for watch events too). */
+    public boolean canRead(Caller c, Node n) {
+        return access(this, c, n).canRead();
+    }
+
+    private Node readable(View v, Caller c, String path) throws XsException {
+        Node n = v.get(path);
+        if (n == null) {
+            throw new XsException(XsError.ENOENT, path + " does not exist");
+        }
+        if (!access(v, c, n).canRead()) {
+            throw new XsException(XsError.EACCES, "domain " + c.domid() + " may not read " + path);
+        }
+        return n;
+    }
+
+    // --- operations ---
+
+    /** XS_READ. */
+    public byte[] read(View v, Caller c, String path) throws XsException {
+        return readable(v, c, path).value();
+    }
+
+    /** XS_DIRECTORY: the children's names. */
+    public List<String> directory(View v, Caller c, String path) throws XsException {
+        return List.copyOf(readable(v, c, path).children());
+    }
+
+    /** The node, for XS_DIRECTORY_PART's generation count (read access checked). */
+    public Node node(View v, Caller c, String path) throws XsException {
+        return readable(v, c, path);
+    }
+
+    /** XS_GET_PERMS. */
+    public Perms getPerms(View v, Caller c, String path) throws XsException {
+        return readable(v, c, path).perms();
+    }
+
+    /** XS_WRITE: sets the value, creating the node and missing parents. */
+    public void write(View v, Caller c, String path, byte[] value) throws XsException {
+        if (!c.privileged() && value.length > quota.nodeSize()) {
+            throw new XsException(XsError.ENOSPC, "value of " + value.length + " bytes exceeds the node-size quota of "
+                    + quota.nodeSize());
+        }
+        Node n = v.get(path);
+        if (n == null) {
+            n = create(v, c, path);
+        } else if (!access(v, c, n).canWrite()) {
+            throw new XsException(XsError.EACCES, "domain " + c.domid() + " may not write " + path);
+        }
+        Node updated = n.withValue(value, v.nextGeneration());
+        v.put(path, updated);
+        v.changed(new Change(path, false, updated));
+    }
+
+    /** XS_MKDIR: makes the node exist; an existing one is left alone. */
+    public void mkdir(View v, Caller c, String path) throws XsException {
+        if (v.get(path) != null) {
+            return;
+        }
+        Node n = create(v, c, path);
+        v.changed(new Change(path, false, n));
+    }
+
+    /**
+     * Creates {@code path} and any missing parents, with the permission and quota checks;
+     * returns the new node. Does not fire watches (the caller's change covers it).
+     */
+    private Node create(View v, Caller c, String path) throws XsException {
+        if (path.equals("/")) {
+            throw new XsException(XsError.EINVAL, "the root always exists");
+        }
+        // Find the nearest existing ancestor and the chain of nodes to create below it.
+        List<String> missing = new ArrayList<>();
+        String p = path;
+        Node ancestor;
+        while ((ancestor = v.get(p)) == null) {
+            missing.add(p);
+            p = Paths.parent(p);
+        }
+        if (!access(v, c, ancestor).canWrite()) {
+            throw new XsException(XsError.EACCES, "domain " + c.domid() + " may not create nodes under " + p);
+        }
+        if (!c.privileged()) {
+            int owned = ownedBy(c.domid()) + (v instanceof Transaction t ? t.addedNodesOwnedBy(c.domid()) : 0);
+            if (owned + missing.size() > quota.nodes()) {
+                throw new XsException(XsError.ENOSPC, "domain " + c.domid() + " would own " + (owned + missing.size())
+                        + " nodes (quota " + quota.nodes() + ")");
+            }
+        }
+        Node created = null;
+        for (int i = missing.size() - 1; i >= 0; i--) {
+            String m = missing.get(i);
+            Node parent = v.get(Paths.parent(m));
+            Perms perms = c.privileged() ? parent.perms() : parent.perms().withOwner(c.domid());
+            created = addChild(v, m, perms);
+        }
+        return created;
+    }
+
+    private Node addChild(View v, String path, Perms perms) {
+        String parentPath = Paths.parent(path);
+        Node parent = v.get(parentPath);
+        long gen = v.nextGeneration();
+        v.put(parentPath, parent.withChild(Paths.name(path), gen));
+        Node n = Node.empty(perms, gen);
+        v.put(path, n);
+        return n;
+    }
+
+    /** XS_RM: removes the node and everything below it; a missing node is fine if its parent exists. */
+    public void rm(View v, Caller c, String path) throws XsException {
+        if (path.equals("/")) {
+            throw new XsException(XsError.EINVAL, "the root cannot be removed");
+        }
+        Node n = v.get(path);
+        if (n == null) {
+            if (v.get(Paths.parent(path)) == null) {
+                throw new XsException(XsError.ENOENT, "neither " + path + " nor its parent exists");
+            }
+            return;
+        }
+        if (!access(v, c, n).canWrite()) {
+            throw new XsException(XsError.EACCES, "domain " + c.domid() + " may not remove " + path);
+        }
+        removeTree(v, path, n);
+        String parentPath = Paths.parent(path);
+        Node parent = v.get(parentPath);
+        v.put(parentPath, parent.withoutChild(Paths.name(path), v.nextGeneration()));
+        v.changed(new Change(path, true, n));
+    }
+
+    private void removeTree(View v, String path, Node n) {
+        // Iterative depth-first removal: guest-built trees may be deep.
+        List<String> stack = new ArrayList<>();
+        stack.add(path);
+        List<Node> nodesOf = new ArrayList<>();
+        nodesOf.add(n);
+        while (!stack.isEmpty()) {
+            String p = stack.removeLast();
+            Node node = nodesOf.removeLast();
+            for (String child : node.children()) {
+                String cp = Paths.child(p, child);
+                Node cn = v.get(cp);
+                if (cn != null) {
+                    stack.add(cp);
+                    nodesOf.add(cn);
+                }
+            }
+            v.remove(p);
+        }
+    }
+
+    /** XS_SET_PERMS. */
+    public void setPerms(View v, Caller c, String path, Perms perms) throws XsException {
+        Node n = v.get(path);
+        if (n == null) {
+            throw new XsException(XsError.ENOENT, path + " does not exist");
+        }
+        if (!c.privileged()) {
+            boolean owns = n.perms().owner() == c.domid() || n.perms().owner() == c.target();
+            if (!owns) {
+                throw new XsException(XsError.EACCES, "only the owner of " + path + " may change its permissions");
+            }
+            if (perms.owner() != n.perms().owner()) {
+                throw new XsException(XsError.EPERM, "only a privileged domain may give " + path + " to another domain");
+            }
+            if (perms.entries().size() > quota.permissions()) {
+                throw new XsException(XsError.ENOSPC, perms.entries().size() + " permission entries exceed the quota of "
+                        + quota.permissions());
+            }
+        }
+        Node updated = n.withPerms(perms, v.nextGeneration());
+        v.put(path, updated);
+        v.changed(new Change(path, false, updated));
+    }
+
+    // --- transactions ---
+
+    /** Starts a transaction for {@code owner}, with a fresh non-zero id. */
+    public Transaction begin(Object owner) {
+        int id = nextTransaction++;
+        if (nextTransaction == 0) {
+            nextTransaction = 1;
+        }
+        return new Transaction(id, this, owner, generation);
+    }
+
+    /**
+     * Commits: EAGAIN (and nothing applied) when a node the transaction touched changed since;
+     * otherwise its writes become live, with fresh generations, and its changes fire.
+     */
+    public void commit(Transaction t) throws XsException {
+        if (t.stale()) {
+            throw new XsException(XsError.EAGAIN, "transaction " + t.id() + " read a node changed after it started");
+        }
+        for (var e : t.seen().entrySet()) {
+            Node now = nodes.get(e.getKey());
+            long gen = now == null ? -1 : now.generation();
+            if (gen != e.getValue()) {
+                throw new XsException(XsError.EAGAIN, "transaction " + t.id() + " conflicts at " + e.getKey());
+            }
+        }
+        for (var e : t.writes().entrySet()) {
+            if (e.getValue() == null) {
+                remove(e.getKey());
+            } else {
+                Node n = e.getValue();
+                put(e.getKey(), new Node(n.value(), n.perms(), n.children(), nextGeneration()));
+            }
+        }
+        for (Change c : t.changes()) {
+            watches.accept(c);
+        }
+    }
+}
