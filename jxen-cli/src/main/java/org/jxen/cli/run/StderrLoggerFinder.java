@@ -8,10 +8,14 @@ import java.util.function.Supplier;
  * the command's name ("jxen-run: warning: ..."), WARNING and above unless {@code -v} lowers the
  * threshold to DEBUG. A service provider, so java.util.logging is never initialised: it costs
  * tens of milliseconds at every start.
+ *
+ * <p>Commands outside this module (such as {@code jxen-xenstored}, which sees this provider on
+ * the shared module path) configure it with the system properties {@code jxen.log.prefix} and
+ * {@code jxen.log.verbose}, read when a message is logged.
  */
 public final class StderrLoggerFinder extends System.LoggerFinder {
-    private static volatile String prefix = "jxen";
-    private static volatile System.Logger.Level threshold = System.Logger.Level.WARNING;
+    private static volatile String prefix;
+    private static volatile System.Logger.Level threshold;
     private static volatile boolean traces;
 
     /** Sets the command name and whether to log DEBUG and print stack traces. */
@@ -19,6 +23,20 @@ public final class StderrLoggerFinder extends System.LoggerFinder {
         prefix = command;
         threshold = verbose ? System.Logger.Level.DEBUG : System.Logger.Level.WARNING;
         traces = verbose;
+    }
+
+    private static String prefix() {
+        String p = prefix;
+        return p != null ? p : System.getProperty("jxen.log.prefix", "jxen");
+    }
+
+    private static boolean verbose() {
+        return threshold != null ? traces : Boolean.getBoolean("jxen.log.verbose");
+    }
+
+    private static System.Logger.Level threshold() {
+        System.Logger.Level t = threshold;
+        return t != null ? t : verbose() ? System.Logger.Level.DEBUG : System.Logger.Level.WARNING;
     }
 
     @Override
@@ -34,7 +52,7 @@ public final class StderrLoggerFinder extends System.LoggerFinder {
 
         @Override
         public boolean isLoggable(Level level) {
-            return level != Level.OFF && level.getSeverity() >= threshold.getSeverity();
+            return level != Level.OFF && level.getSeverity() >= threshold().getSeverity();
         }
 
         @Override
@@ -48,7 +66,8 @@ public final class StderrLoggerFinder extends System.LoggerFinder {
                 case INFO -> "";
                 default -> "debug: ";
             };
-            StringBuilder b = new StringBuilder(prefix).append(": ").append(tag).append(msg);
+            boolean traces = verbose();
+            StringBuilder b = new StringBuilder(prefix()).append(": ").append(tag).append(msg);
             if (thrown != null && !traces) {
                 b.append(": ").append(thrown);
             }

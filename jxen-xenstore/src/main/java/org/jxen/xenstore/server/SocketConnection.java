@@ -2,6 +2,7 @@ package org.jxen.xenstore.server;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,20 +15,41 @@ import org.jxen.xenstore.wire.XsPacket;
 
 /**
  * A client on the Unix socket: privileged, acting as Dom0, like every socket client of Xen's
- * xenstored. A virtual thread reads requests, has the server answer them and writes the
+ * xenstored. Its own platform thread reads requests, has the server answer them and writes the
  * replies itself, so a client that does not read its replies only ever stops its own reader
- * (nothing is buffered for it). Watch events go through a bounded queue to a second virtual
- * thread; a client that lets {@link #EVENT_QUEUE} events pile up is disconnected, with a log
- * line, rather than making the daemon hold them.
+ * (nothing is buffered for it). Watch events go through a bounded queue to a second thread,
+ * started with the first event; a client that lets {@link #EVENT_QUEUE} events pile up is
+ * disconnected, with a log line, rather than making the daemon hold them.
+ *
+ * <p>Why platform threads and not virtual ones (measured with {@code bench/xenstore.sh}, see
+ * docs/PERFORMANCE.md, "XenStore"): XenStore clients are synchronous, so between two requests
+ * the reader always finds its socket empty. A virtual thread then parks through the JDK's
+ * poller (re-arming epoll, waking the poller and a carrier): about 8 system calls and 2 context
+ * switches per request instead of read and write, which cost a single synchronous client 1.6x
+ * its throughput and 2.3x the daemon's CPU per request, and watch events 1.8x their latency.
+ * Socket clients are few (the toolstack, device models, backends in Dom0), so a thread each is
+ * cheap; domains do not come through here.
+ *
+ * <p>I/O: one read brings any number of requests; their replies go out in one write, encoded
+ * straight into a direct buffer that belongs to the connection (a heap buffer makes the JDK
+ * copy into a temporary direct one on every read and write). The reader and the event writer
+ * share that buffer under {@link #writeLock}, which also keeps their messages whole on the
+ * socket.
  */
 final class SocketConnection extends Connection implements Runnable {
     private static final System.Logger LOG = System.getLogger("org.jxen.xenstore");
     /** Watch events waiting for a client before it is cut off. */
     static final int EVENT_QUEUE = 4096;
+    /** Bytes one read may bring: enough for four requests of the largest size. */
+    static final int READ_BUFFER = 16 * 1024;
+    /** The write buffer's starting size; it grows to fit one read's replies (at most 4 KiB + 16 each). */
+    static final int WRITE_BUFFER = 16 * 1024;
 
     private final SocketChannel channel;
     private final XenstoreServer server;
     private final ReentrantLock writeLock = new ReentrantLock();
+    /** Guarded by {@link #writeLock}; little-endian as xsd_sockmsg is on x86. */
+    private ByteBuffer out = ByteBuffer.allocateDirect(WRITE_BUFFER).order(ByteOrder.LITTLE_ENDIAN);
     private final BlockingQueue<XsPacket> events = new ArrayBlockingQueue<>(EVENT_QUEUE);
     private volatile Thread eventWriter;
 
@@ -37,10 +59,19 @@ final class SocketConnection extends Connection implements Runnable {
         this.server = server;
     }
 
+    /** Starts the thread that serves this connection (see the class comment for the kind). */
+    Thread start() {
+        return thread(toString()).start(this);
+    }
+
+    private static Thread.Builder thread(String name) {
+        return Thread.ofPlatform().daemon(true).name(name);
+    }
+
     @Override
     public void run() {
         XsDecoder decoder = new XsDecoder();
-        ByteBuffer in = ByteBuffer.allocate(16 * 1024);
+        ByteBuffer in = ByteBuffer.allocateDirect(READ_BUFFER);
         List<XsPacket> replies = new ArrayList<>();
         try {
             while (channel.read(in) > 0) {
@@ -65,6 +96,7 @@ final class SocketConnection extends Connection implements Runnable {
         }
     }
 
+    /** Sends the packets, in order, with one write system call when the socket takes them all. */
     private void write(List<XsPacket> packets) throws IOException {
         if (packets.isEmpty()) {
             return;
@@ -73,13 +105,17 @@ final class SocketConnection extends Connection implements Runnable {
         for (XsPacket p : packets) {
             len += XsPacket.HEADER_SIZE + p.payload().length;
         }
-        ByteBuffer out = ByteBuffer.allocate(len);
-        for (XsPacket p : packets) {
-            out.put(p.encode());
-        }
-        out.flip();
         writeLock.lock();
         try {
+            if (out.capacity() < len) {
+                out = ByteBuffer.allocateDirect(Math.max(len, out.capacity() * 2)).order(ByteOrder.LITTLE_ENDIAN);
+            }
+            out.clear();
+            for (XsPacket p : packets) {
+                // struct xsd_sockmsg: type, req_id, tx_id, len (xen/io/xs_wire.h), then the payload.
+                out.putInt(p.type()).putInt(p.reqId()).putInt(p.txId()).putInt(p.payload().length).put(p.payload());
+            }
+            out.flip();
             while (out.hasRemaining()) {
                 channel.write(out);
             }
@@ -99,7 +135,7 @@ final class SocketConnection extends Connection implements Runnable {
         if (eventWriter == null) {
             synchronized (this) {
                 if (eventWriter == null) {
-                    eventWriter = Thread.ofVirtual().name(toString() + " events").start(this::writeEvents);
+                    eventWriter = thread(toString() + " events").start(this::writeEvents);
                 }
             }
         }

@@ -11,9 +11,10 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Listens on XenStore's Unix socket and serves every client on its own virtual thread. The
- * path is Xen's ({@code /run/xenstored/socket}) unless overridden the way Xen's client library
- * is ({@code XENSTORED_PATH}, else {@code $XENSTORED_RUNDIR/socket}), so Debian's xenstore-utils
+ * Listens on XenStore's Unix socket and serves every client on its own platform thread
+ * ({@link SocketConnection} says why not a virtual one). The path is Xen's
+ * ({@code /run/xenstored/socket}) unless overridden the way Xen's client library is
+ * ({@code XENSTORED_PATH}, else {@code $XENSTORED_RUNDIR/socket}), so Debian's xenstore-utils
  * reach it unchanged.
  */
 public final class SocketServer implements AutoCloseable {
@@ -86,7 +87,7 @@ public final class SocketServer implements AutoCloseable {
                 SocketChannel c = channel.accept();
                 SocketConnection conn = new SocketConnection(c, server, "socket client " + accepted.incrementAndGet());
                 server.connect(conn);
-                Thread.ofVirtual().name(conn.toString()).start(conn);
+                conn.start();
             } catch (IOException e) {
                 if (channel.isOpen()) {
                     LOG.log(System.Logger.Level.WARNING, "accept on " + path + " failed: " + e.getMessage());

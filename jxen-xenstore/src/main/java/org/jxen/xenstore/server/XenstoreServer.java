@@ -62,6 +62,13 @@ public final class XenstoreServer {
     private final Set<Connection> connections = new CopyOnWriteArraySet<>();
     private final List<Change> changes = new ArrayList<>();
     private final Map<XsOp, Op> ops = new EnumMap<>(XsOp.class);
+    /**
+     * Permissions of the special watch paths (Xen 4.17: owned by Dom0, no access for others
+     * until Dom0 grants it with SET_PERMS; read access lets a domain receive the events).
+     */
+    private final Map<String, Perms> specialPerms = new java.util.HashMap<>(Map.of(
+            "@introduceDomain", Perms.of(0, org.jxen.xenstore.store.Access.NONE),
+            "@releaseDomain", Perms.of(0, org.jxen.xenstore.store.Access.NONE)));
     private volatile boolean logging = true;
 
     public XenstoreServer(Quota quota) {
@@ -80,7 +87,7 @@ public final class XenstoreServer {
         op(XsOp.TRANSACTION_START, this::transactionStart);
         op(XsOp.TRANSACTION_END, this::transactionEnd);
         op(XsOp.GET_DOMAIN_PATH, this::getDomainPath, Flag.NOTID);
-        op(XsOp.IS_DOMAIN_INTRODUCED, this::isDomainIntroduced, Flag.NOTID);
+        op(XsOp.IS_DOMAIN_INTRODUCED, this::isDomainIntroduced, Flag.PRIV, Flag.NOTID);
         op(XsOp.INTRODUCE, this::introduce, Flag.PRIV, Flag.NOTID);
         op(XsOp.RELEASE, this::release, Flag.PRIV, Flag.NOTID);
         op(XsOp.RESUME, this::resume, Flag.PRIV, Flag.NOTID);
@@ -134,6 +141,10 @@ public final class XenstoreServer {
                     LOG.log(System.Logger.Level.DEBUG, () -> c + ": " + req + ": " + e.getMessage());
                 }
                 reply = req.error(e.error());
+            } catch (RuntimeException e) {
+                // A bug in jxen, not the client's fault: the client gets EIO, the daemon carries on.
+                LOG.log(System.Logger.Level.ERROR, c + ": " + req + " failed inside jxen-xenstored", e);
+                reply = req.error(XsError.EIO);
             }
             for (Change ch : changes) {
                 for (Watches.Event ev : watches.fire(ch, store)) {
@@ -147,9 +158,8 @@ public final class XenstoreServer {
 
     private byte[] dispatch(Connection c, XsPacket req) throws XsException {
         XsOp xsOp = req.op();
-        if (xsOp == XsOp.WATCH_EVENT || xsOp == XsOp.ERROR) {
-            throw new XsException(XsError.EINVAL, xsOp + " is not a request");
-        }
+        // WATCH_EVENT and ERROR are never requests: like every number without a handler
+        // (xenstored's wire_funcs), they get ENOSYS.
         Op op = xsOp == null ? null : ops.get(xsOp);
         if (op == null) {
             throw new XsException(XsError.ENOSYS, "unknown message type " + Integer.toUnsignedString(req.type()));
@@ -198,7 +208,9 @@ public final class XenstoreServer {
     }
 
     private static int domid(String s) throws XsException {
-        if (s.isEmpty() || s.length() > 5 || !s.chars().allMatch(Character::isDigit) || Integer.parseInt(s) > 0xffff) {
+        // ASCII decimal only: Character.isDigit would also take other scripts' digits.
+        if (s.isEmpty() || s.length() > 5 || !s.chars().allMatch(ch -> ch >= '0' && ch <= '9')
+                || Integer.parseInt(s) > 0xffff) {
             throw new XsException(XsError.EINVAL, "domid \"" + s + "\" (expected: 0..65535)");
         }
         return Integer.parseInt(s);
@@ -266,9 +278,12 @@ public final class XenstoreServer {
         }
         Node n = store.node(r.view(), r.caller(), path);
         byte[] all = XsPacket.nulTerminated(n.children().toArray(String[]::new));
-        if (offset < 0 || offset > all.length) {
-            throw new XsException(XsError.EINVAL, "offset " + offset + " beyond the " + all.length + "-byte child list");
+        if (offset < 0) {
+            throw new XsException(XsError.EINVAL, "offset " + offset);
         }
+        // Past the end (the directory shrank between two parts): an empty last part, as
+        // C xenstored answers; the client sees the generation change and starts again.
+        offset = Math.min(offset, all.length);
         byte[] gen = XsPacket.nulTerminated(Long.toString(n.generation()));
         int room = XsPacket.PAYLOAD_MAX - gen.length - 1;
         int end = offset;
@@ -292,8 +307,17 @@ public final class XenstoreServer {
     }
 
     private byte[] getPerms(Request r) throws XsException {
-        Perms p = store.getPerms(r.view(), r.caller(), path(r, args(r, 1).get(0)));
+        String raw = args(r, 1).get(0);
+        Perms p = Paths.isSpecial(raw) ? special(raw) : store.getPerms(r.view(), r.caller(), path(r, raw));
         return XsPacket.nulTerminated(p.strings().toArray(String[]::new));
+    }
+
+    private Perms special(String raw) throws XsException {
+        Perms p = specialPerms.get(raw);
+        if (p == null) {
+            throw new XsException(XsError.EINVAL, "\"" + raw + "\" is neither a path nor a special node");
+        }
+        return p;
     }
 
     private byte[] setPerms(Request r) throws XsException {
@@ -305,8 +329,16 @@ public final class XenstoreServer {
         if (s.size() < 2) {
             throw new XsException(XsError.EINVAL, "SET_PERMS needs a path and at least one permission");
         }
-        String path = path(r, s.get(0));
-        store.setPerms(r.view(), r.caller(), path, Perms.parse(s.subList(1, s.size())));
+        Perms perms = Perms.parse(s.subList(1, s.size()));
+        if (Paths.isSpecial(s.get(0))) {
+            special(s.get(0));
+            if (!r.caller().privileged()) {
+                throw new XsException(XsError.EACCES, "only a privileged domain may set permissions of " + s.get(0));
+            }
+            specialPerms.put(s.get(0), perms);
+            return OK;
+        }
+        store.setPerms(r.view(), r.caller(), path(r, s.get(0)), perms);
         return OK;
     }
 
@@ -439,9 +471,11 @@ public final class XenstoreServer {
     }
 
     /**
-     * XS_CONTROL: {@code help}, {@code log on|off}, {@code print <text>}, {@code check},
-     * {@code memreport}, and {@code quota [<name> <value>] | [<domid>]} as in Xen 4.17's
-     * xenstored. Commands and their arguments arrive as NUL-separated strings.
+     * XS_CONTROL, with Xen 4.17 xenstored's commands and syntax (xenstore.txt, "CONTROL"):
+     * {@code check}, {@code help}, {@code log on|off}, {@code memreport [<file>]},
+     * {@code print <string>}, {@code quota [set <name> <val>|<domid>]}. Commands and their
+     * arguments arrive as NUL-separated strings; anything else is EINVAL, on which
+     * xenstore-control prints the help.
      */
     private byte[] control(Request r) throws XsException {
         List<String> a = XsPacket.strings(r.payload(), 0);
@@ -450,9 +484,9 @@ public final class XenstoreServer {
         }
         List<String> args = a.subList(1, a.size());
         return switch (a.get(0)) {
-            case "help" -> XsPacket.nulTerminated("Supported commands:\ncheck\nhelp\nlog on|off\nmemreport\nprint <string>\n"
-                    + "quota [<quota> <value>]\nquota <domid>\n");
-            case "check", "quota-soft" -> OK;
+            case "help" -> XsPacket.nulTerminated("check\nhelp\nlog\ton|off\nmemreport\t[<file>]\nprint\t<string>\n"
+                    + "quota\t[set <name> <val>|<domid>]\n");
+            case "check" -> OK;
             case "log" -> {
                 if (args.size() != 1 || !(args.get(0).equals("on") || args.get(0).equals("off"))) {
                     throw new XsException(XsError.EINVAL, "log takes on or off");
@@ -461,44 +495,67 @@ public final class XenstoreServer {
                 yield OK;
             }
             case "print" -> {
-                LOG.log(System.Logger.Level.INFO, "control print: " + String.join(" ", args));
+                if (args.isEmpty()) {
+                    throw new XsException(XsError.EINVAL, "print needs a string");
+                }
+                LOG.log(System.Logger.Level.WARNING, "print: " + String.join(" ", args));
                 yield OK;
             }
-            case "memreport" -> XsPacket.nulTerminated(String.format("nodes: %d%nwatches: %d%nconnections: %d%ndomains: %d%n",
-                    store.size(), watches.size(), connections.size(), domains.count()));
+            case "memreport" -> memreport(args);
             case "quota" -> quota(args);
             default -> throw new XsException(XsError.EINVAL, "unknown control command \"" + a.get(0) + "\"");
         };
+    }
+
+    private byte[] memreport(List<String> args) throws XsException {
+        Runtime rt = Runtime.getRuntime();
+        String report = String.format("nodes: %d%nwatches: %d%nconnections: %d%ndomains: %d%nheap used: %d KiB%n",
+                store.size(), watches.size(), connections.size(), domains.count(), (rt.totalMemory() - rt.freeMemory()) >> 10);
+        if (args.isEmpty()) {
+            LOG.log(System.Logger.Level.WARNING, "memreport:\n" + report.strip());
+            return OK;
+        }
+        if (args.size() != 1) {
+            throw new XsException(XsError.EINVAL, "memreport takes at most a file name");
+        }
+        try {
+            java.nio.file.Files.writeString(java.nio.file.Path.of(args.get(0)), report);
+        } catch (java.io.IOException | RuntimeException e) {
+            throw new XsException(XsError.EIO, "cannot write memreport to " + args.get(0) + ": " + e.getMessage());
+        }
+        return OK;
     }
 
     private byte[] quota(List<String> args) throws XsException {
         Quota q = store.quota();
         if (args.isEmpty()) {
             StringBuilder b = new StringBuilder();
-            q.asMap().forEach((k, v) -> b.append(String.format("%-14s %d%n", k + ":", v)));
+            q.asMap().forEach((k, v) -> b.append(String.format("%-17s: %8d%n", k, v)));
             return XsPacket.nulTerminated(b.toString());
         }
         if (args.size() == 1) {
             int domid = domid(args.get(0));
-            return XsPacket.nulTerminated(String.format("Domain %d:%nnodes: %d%nwatches: %d%ntransactions: %d%n", domid,
-                    store.ownedBy(domid), connections.stream().filter(c -> c.domid() == domid).mapToInt(watches::count).sum(),
-                    connections.stream().filter(c -> c.domid() == domid).mapToInt(c -> c.transactions.size()).sum()));
+            return XsPacket.nulTerminated(String.format("Domain %d:%n%-17s: %8d%n%-17s: %8d%n%-17s: %8d%n", domid,
+                    "nodes", store.ownedBy(domid),
+                    "watches", connections.stream().filter(c -> c.domid() == domid).mapToInt(watches::count).sum(),
+                    "transactions", connections.stream().filter(c -> c.domid() == domid)
+                            .mapToInt(c -> c.transactions.size()).sum()));
         }
-        if (args.size() == 2) {
+        if (args.size() == 3 && args.get(0).equals("set")) {
             int v;
             try {
-                v = Integer.parseInt(args.get(1));
+                v = Integer.parseInt(args.get(2));
             } catch (NumberFormatException e) {
-                throw new XsException(XsError.EINVAL, "quota value \"" + args.get(1) + "\"");
+                throw new XsException(XsError.EINVAL, "quota value \"" + args.get(2) + "\"");
             }
-            Quota n = v < 1 ? null : q.with(args.get(0), v);
+            Quota n = v < 1 ? null : q.with(args.get(1), v);
             if (n == null) {
-                throw new XsException(XsError.EINVAL, "quota " + args.get(0) + " " + args.get(1));
+                throw new XsException(XsError.EINVAL, "quota set " + args.get(1) + " " + args.get(2));
             }
             store.quota(n);
             return OK;
         }
-        throw new XsException(XsError.EINVAL, "quota takes no argument, a domid, or a name and a value");
+        throw new XsException(XsError.EINVAL, "quota takes nothing, a domid, or set <name> <value>");
     }
 
     // --- the toolstack's side ---
@@ -507,7 +564,7 @@ public final class XenstoreServer {
     public void introduceDomain(int domid, long mfn, int evtchn) {
         synchronized (lock) {
             domains.introduce(domid, mfn, evtchn);
-            for (Watches.Event ev : watches.fireSpecial("@introduceDomain")) {
+            for (Watches.Event ev : watches.fireSpecial("@introduceDomain", specialPerms.get("@introduceDomain"))) {
                 event(ev);
             }
         }
@@ -525,7 +582,7 @@ public final class XenstoreServer {
                     c.transactions.clear();
                 }
             }
-            for (Watches.Event ev : watches.fireSpecial("@releaseDomain")) {
+            for (Watches.Event ev : watches.fireSpecial("@releaseDomain", specialPerms.get("@releaseDomain"))) {
                 event(ev);
             }
             return true;

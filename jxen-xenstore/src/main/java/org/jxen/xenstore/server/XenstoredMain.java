@@ -1,8 +1,14 @@
 package org.jxen.xenstore.server;
 
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -22,12 +28,20 @@ import picocli.CommandLine.Option;
 @Command(name = "jxen-xenstored", mixinStandardHelpOptions = true, version = "jxen-xenstored 0.1.0",
         sortOptions = false, usageHelpAutoWidth = true,
         description = {
-            "XenStore daemon: the store, its watches, transactions, permissions and quotas, on a Unix socket",
-            "that Xen's tools (xenstore-read, xenstore-ls, ...) and libxenstore use unchanged."},
+            "XenStore daemon on Xen's Unix socket, for Xen's tools (xenstore-read, xenstore-ls, ...) and libxenstore.",
+            "It keeps the store with its watches, transactions, permissions and quotas in memory.",
+            "Without -F it goes to the background, logging to $JXEN_LOG_DIR/xenstored.log, and returns once it listens.",
+            "SIGTERM or SIGINT stops it; it then removes its socket and pid file."},
+        exitCodeListHeading = "%nExit status:%n",
+        exitCodeList = {
+            "0:started in the background (without -F)",
+            "1:could not start; one line on stderr says why",
+            "143:with -F, stopped by SIGTERM (130: by SIGINT)"},
         footerHeading = "%nEnvironment:%n",
         footer = {
             "  XENSTORED_PATH    socket path (as Xen's client library reads it)",
-            "  XENSTORED_RUNDIR  directory of the socket, when XENSTORED_PATH is not set"})
+            "  XENSTORED_RUNDIR  directory of the socket, when XENSTORED_PATH is not set",
+            "  JXEN_LOG_DIR      directory of xenstored.log in the background (/var/log/xen)"})
 public final class XenstoredMain implements Callable<Integer> {
     @Option(names = {"-F", "--foreground"}, description = "Stay in the foreground (the launcher backgrounds otherwise).")
     boolean foreground;
@@ -41,17 +55,25 @@ public final class XenstoredMain implements Callable<Integer> {
 
     @Option(names = {"-q", "--quota"}, paramLabel = "NAME=VALUE",
             description = "Set a per-domain quota: nodes (1000), watches (128), transactions (10), node-size (2048), "
-                    + "permissions (5), outstanding (20). Repeatable.")
+                    + "permissions (5), outstanding (20). Repeatable. Dom0 and socket clients are not limited.")
     Map<String, Integer> quotas = new LinkedHashMap<>();
 
-    @Option(names = {"-v", "--verbose"}, description = "Log every failed request.")
+    @Option(names = {"-v", "--verbose"}, description = "Log every failed request, and stack traces.")
     boolean verbose;
 
     public static void main(String[] args) {
+        // Messages read "jxen-xenstored: warning: ..." (see the jxen launchers' System.Logger).
+        System.setProperty("jxen.log.prefix", "jxen-xenstored");
+        for (String a : args) {
+            if (a.equals("-v") || a.equals("--verbose")) {
+                System.setProperty("jxen.log.verbose", "true");
+            }
+        }
         CommandLine cl = new CommandLine(new XenstoredMain());
         cl.setExitCodeExceptionMapper(e -> 1);
         cl.setParameterExceptionHandler((ex, a) -> {
-            System.err.println("jxen-xenstored: " + ex.getMessage());
+            // picocli says "Value for option option '--quota'" for a map entry without '='.
+            System.err.println("jxen-xenstored: " + ex.getMessage().replace("option option", "option"));
             System.err.println("Try 'jxen-xenstored --help' for more information.");
             return 1;
         });
@@ -62,28 +84,39 @@ public final class XenstoredMain implements Callable<Integer> {
     public Integer call() throws Exception {
         Quota quota = Quota.XEN_DEFAULTS;
         for (var e : quotas.entrySet()) {
-            Quota q = e.getValue() < 1 ? null : quota.with(e.getKey(), e.getValue());
-            if (q == null) {
-                System.err.println("jxen-xenstored: --quota " + e.getKey() + "=" + e.getValue()
-                        + " (expected: one of " + quota.asMap().keySet() + " and a positive number)");
+            String arg = "--quota " + e.getKey() + "=" + e.getValue();
+            if (!quota.asMap().containsKey(e.getKey())) {
+                System.err.println("jxen-xenstored: " + arg + ": unknown quota " + e.getKey() + " (expected: one of "
+                        + String.join(", ", quota.asMap().keySet()) + ")");
                 return 1;
             }
-            quota = q;
+            if (e.getValue() < 1) {
+                System.err.println("jxen-xenstored: " + arg + ": the value must be at least 1");
+                return 1;
+            }
+            quota = quota.with(e.getKey(), e.getValue());
         }
         Path path = socket != null ? socket : SocketServer.defaultPath();
+        // A stale socket is replaced, but anything else at the path (a typo'd --socket naming a
+        // real file) is the user's and stays.
+        if (Files.exists(path, LinkOption.NOFOLLOW_LINKS)
+                && !Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isOther()) {
+            System.err.println("jxen-xenstored: cannot listen on " + path + ": it exists and is not a socket");
+            return 1;
+        }
         XenstoreServer server = new XenstoreServer(quota);
         SocketServer listener;
         try {
             listener = SocketServer.start(server, path);
         } catch (IOException e) {
-            System.err.println("jxen-xenstored: cannot listen on " + path + ": " + e.getMessage());
+            System.err.println("jxen-xenstored: " + describe("cannot listen on " + path, path, e));
             return 1;
         }
         if (pidFile != null) {
             try {
                 Files.writeString(pidFile, ProcessHandle.current().pid() + "\n");
             } catch (IOException e) {
-                System.err.println("jxen-xenstored: cannot write pid file " + pidFile + ": " + e.getMessage());
+                System.err.println("jxen-xenstored: " + describe("cannot write the pid file " + pidFile, pidFile, e));
                 listener.close();
                 return 1;
             }
@@ -103,5 +136,25 @@ public final class XenstoredMain implements Callable<Integer> {
         System.err.println("jxen-xenstored: listening on " + path);
         stop.await();
         return 0;
+    }
+
+    /**
+     * One line for a failed step: {@code what} and the reason, without repeating a path the
+     * exception's message already is (NIO's file exceptions carry only the path).
+     */
+    static String describe(String what, Path path, IOException e) {
+        String reason = switch (e) {
+            case AccessDeniedException a -> "permission denied on " + a.getFile();
+            case FileAlreadyExistsException x -> x.getFile() + " exists and is not a directory";
+            case NoSuchFileException n when n.getFile() != null && n.getFile().equals(path.toString())
+                    && path.toAbsolutePath().getParent() != null ->
+                    "the directory " + path.toAbsolutePath().getParent() + " does not exist";
+            case NoSuchFileException n -> "cannot create " + n.getFile();
+            case FileSystemException f when f.getReason() != null -> f.getReason()
+                    + (f.getFile() != null && !f.getFile().equals(path.toString()) ? " (" + f.getFile() + ")" : "");
+            default -> e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        };
+        // "another xenstored is already listening on PATH" names the path itself.
+        return reason.contains(path.toString()) && !(e instanceof FileSystemException) ? reason : what + ": " + reason;
     }
 }

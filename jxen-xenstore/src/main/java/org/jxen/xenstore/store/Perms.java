@@ -45,7 +45,9 @@ public record Perms(List<Entry> entries) {
         for (String s : strings) {
             Access a = s.isEmpty() ? null : Access.of(s.charAt(0));
             int domid = -1;
-            if (a != null && s.length() > 1 && s.length() <= 6 && s.substring(1).chars().allMatch(Character::isDigit)) {
+            // ASCII decimal only: Character.isDigit would also take other scripts' digits.
+            if (a != null && s.length() > 1 && s.length() <= 6
+                    && s.substring(1).chars().allMatch(ch -> ch >= '0' && ch <= '9')) {
                 domid = Integer.parseInt(s.substring(1));
             }
             if (a == null || domid < 0 || domid > 0xffff) {

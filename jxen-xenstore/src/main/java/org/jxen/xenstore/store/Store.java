@@ -145,11 +145,14 @@ public final class Store implements View {
 
     /** XS_WRITE: sets the value, creating the node and missing parents. */
     public void write(View v, Caller c, String path, byte[] value) throws XsException {
-        if (!c.privileged() && value.length > quota.nodeSize()) {
-            throw new XsException(XsError.ENOSPC, "value of " + value.length + " bytes exceeds the node-size quota of "
-                    + quota.nodeSize());
-        }
         Node n = v.get(path);
+        if (!c.privileged()) {
+            int size = n == null ? value.length : n.withValue(value, 0).size();
+            if (size > quota.nodeSize()) {
+                throw new XsException(XsError.ENOSPC, "node of " + size + " bytes exceeds the node-size quota of "
+                        + quota.nodeSize());
+            }
+        }
         if (n == null) {
             n = create(v, c, path);
         } else if (!access(v, c, n).canWrite()) {
@@ -162,7 +165,11 @@ public final class Store implements View {
 
     /** XS_MKDIR: makes the node exist; an existing one is left alone. */
     public void mkdir(View v, Caller c, String path) throws XsException {
-        if (v.get(path) != null) {
+        Node existing = v.get(path);
+        if (existing != null) {
+            if (!access(v, c, existing).canWrite()) {
+                throw new XsException(XsError.EACCES, "domain " + c.domid() + " may not write " + path);
+            }
             return;
         }
         Node n = create(v, c, path);
@@ -230,9 +237,14 @@ public final class Store implements View {
         if (!access(v, c, n).canWrite()) {
             throw new XsException(XsError.EACCES, "domain " + c.domid() + " may not remove " + path);
         }
-        removeTree(v, path, n);
         String parentPath = Paths.parent(path);
         Node parent = v.get(parentPath);
+        if (parent == null) {
+            // Only in a transaction that saw the parent absent: the node has appeared since, so the
+            // transaction's view is out of date and its commit would fail anyway.
+            throw new XsException(XsError.EAGAIN, "transaction saw no " + parentPath + " but " + path + " exists now");
+        }
+        removeTree(v, path, n);
         v.put(parentPath, parent.withoutChild(Paths.name(path), v.nextGeneration()));
         v.changed(new Change(path, true, n));
     }

@@ -82,11 +82,15 @@ public final class Watches {
         return out;
     }
 
-    /** The events a special path ({@code @introduceDomain}, {@code @releaseDomain}) fires: privileged watchers only. */
-    public List<Event> fireSpecial(String special) {
+    /**
+     * The events a special path ({@code @introduceDomain}, {@code @releaseDomain}) fires: to
+     * privileged watchers, and to those the special node's permissions let read it.
+     */
+    public List<Event> fireSpecial(String special, Perms perms) {
         List<Event> out = new ArrayList<>();
         for (Watch w : watches) {
-            if (w.path().equals(special) && w.watcher().privileged()) {
+            boolean allowed = w.watcher().privileged() || perms.accessOf(w.watcher().domid()).canRead();
+            if (w.path().equals(special) && allowed) {
                 out.add(new Event(w.owner(), special, w.token()));
             }
         }

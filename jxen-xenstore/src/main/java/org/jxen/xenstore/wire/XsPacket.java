@@ -58,8 +58,9 @@ public record XsPacket(int type, int reqId, int txId, byte[] payload) {
     }
 
     /**
-     * The payload split at NULs: the strings each followed by a NUL. Bytes after the last NUL
-     * (an unterminated string) come last; {@code unterminated[0]} tells whether there were any.
+     * The payload from {@code from} split at NULs: the strings each followed by a NUL. Bytes after
+     * the last NUL (an unterminated string) come last, as one more string; callers that need
+     * terminated strings check the payload's last byte.
      */
     public static List<String> strings(byte[] payload, int from) {
         List<String> out = new ArrayList<>();
@@ -89,7 +90,7 @@ public record XsPacket(int type, int reqId, int txId, byte[] payload) {
     @Override
     public String toString() {
         XsOp op = op();
-        return (op == null ? "type " + type : op.name()) + " req " + Integer.toUnsignedString(reqId) + " tx "
-                + Integer.toUnsignedString(txId) + " len " + payload.length;
+        return (op == null ? "type " + Integer.toUnsignedString(type) : op.name()) + " req "
+                + Integer.toUnsignedString(reqId) + " tx " + Integer.toUnsignedString(txId) + " len " + payload.length;
     }
 }

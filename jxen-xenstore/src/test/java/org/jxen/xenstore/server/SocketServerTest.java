@@ -1,0 +1,374 @@
+package org.jxen.xenstore.server;
+
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+
+import org.jxen.xenstore.client.XsClient;
+import org.jxen.xenstore.store.Quota;
+import org.jxen.xenstore.wire.XsDecoder;
+import org.jxen.xenstore.wire.XsError;
+import org.jxen.xenstore.wire.XsException;
+import org.jxen.xenstore.wire.XsOp;
+import org.jxen.xenstore.wire.XsPacket;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.fail;
+
+/**
+ * The daemon on a real Unix socket, against well-behaved and hostile clients: many at once,
+ * oversized headers, clients that leave mid-message, flood without reading, or watch without
+ * reading. Whatever one client does, the others carry on. Every wait has a deadline.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class SocketServerTest {
+    private static final Duration DEADLINE = Duration.ofSeconds(20);
+
+    @TempDir
+    Path dir;
+    XenstoreServer server;
+    SocketServer listener;
+    Path socket;
+    final List<AutoCloseable> toClose = new ArrayList<>();
+
+    @BeforeEach
+    void start() throws IOException {
+        server = new XenstoreServer(Quota.XEN_DEFAULTS);
+        socket = dir.resolve("socket");
+        listener = SocketServer.start(server, socket);
+        assertThat(listener.path()).isEqualTo(socket);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        for (AutoCloseable c : toClose.reversed()) {
+            try {
+                c.close();
+            } catch (IOException e) {
+                // Already gone.
+            }
+        }
+        listener.close();
+    }
+
+    XsClient client() throws IOException {
+        XsClient c = XsClient.connect(socket);
+        toClose.add(c);
+        return c;
+    }
+
+    SocketChannel raw() throws IOException {
+        SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+        toClose.add(ch);
+        ch.connect(UnixDomainSocketAddress.of(socket));
+        return ch;
+    }
+
+    static byte[] header(XsOp op, int reqId, int len) {
+        return ByteBuffer.allocate(XsPacket.HEADER_SIZE).order(ByteOrder.LITTLE_ENDIAN).putInt(op.number()).putInt(reqId)
+                .putInt(0).putInt(len).array();
+    }
+
+    static void send(SocketChannel ch, byte[] bytes) throws IOException {
+        ByteBuffer b = ByteBuffer.wrap(bytes);
+        while (b.hasRemaining()) {
+            ch.write(b);
+        }
+    }
+
+    String diagnostics() {
+        return " (connections: " + server.connectionCount() + ")";
+    }
+
+    /** Waits, with a deadline, until {@code condition} holds. */
+    void await(String what, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + DEADLINE.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                fail("no " + what + " within " + DEADLINE + diagnostics());
+            }
+            LockSupport.parkNanos(1_000_000);
+        }
+    }
+
+    /**
+     * Reads {@code ch} until the server closes it (EOF, or a reset when it closed with our bytes
+     * unread), with a deadline; returns the packets that came first.
+     */
+    List<XsPacket> readUntilClosed(SocketChannel ch) throws IOException {
+        ch.configureBlocking(false);
+        List<XsPacket> out = new ArrayList<>();
+        XsDecoder decoder = new XsDecoder();
+        ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
+        long deadline = System.nanoTime() + DEADLINE.toNanos();
+        try (Selector sel = Selector.open()) {
+            ch.register(sel, SelectionKey.OP_READ);
+            while (true) {
+                buf.clear();
+                int n;
+                try {
+                    n = ch.read(buf);
+                } catch (IOException reset) {
+                    return out;
+                }
+                if (n < 0) {
+                    return out;
+                }
+                if (n > 0) {
+                    buf.flip();
+                    XsPacket p;
+                    try {
+                        while ((p = decoder.next(buf)) != null) {
+                            out.add(p);
+                        }
+                    } catch (XsDecoder.ProtocolException e) {
+                        fail("the server sent a malformed packet: " + e.getMessage());
+                    }
+                    continue;
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    fail("the server did not close the connection within " + DEADLINE + diagnostics());
+                }
+                sel.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+                sel.selectedKeys().clear();
+            }
+        }
+    }
+
+    /** A client that must still be served normally, promptly. */
+    void assertServes(XsClient c, String key) throws Exception {
+        long t0 = System.nanoTime();
+        c.write("/alive/" + key, "yes");
+        assertThat(c.readString("/alive/" + key)).isEqualTo("yes");
+        assertThat(c.directory(0, "/alive")).contains(key);
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(5));
+    }
+
+    @Test
+    void manyConcurrentClientsEachGetTheirOwnResults() throws Exception {
+        int clients = 16;
+        int ops = 500;
+        try (ExecutorService exec = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<Integer>> done = new ArrayList<>();
+            for (int i = 0; i < clients; i++) {
+                int me = i;
+                done.add(exec.submit(() -> {
+                    try (XsClient c = XsClient.connect(socket)) {
+                        for (int j = 0; j < ops; j++) {
+                            String path = "/clients/c" + me + "/k" + j;
+                            c.write(path, me + "-" + j);
+                            assertThat(c.readString(path)).isEqualTo(me + "-" + j);
+                        }
+                        return c.directory(0, "/clients/c" + me).size();
+                    }
+                }));
+            }
+            for (Future<Integer> f : done) {
+                assertThat(f.get(DEADLINE.toSeconds() * 3, TimeUnit.SECONDS)).isEqualTo(ops);
+            }
+        }
+        XsClient check = client();
+        assertThat(check.directory(0, "/clients")).hasSize(clients);
+        assertThat(check.readString("/clients/c7/k499")).isEqualTo("7-499");
+        await("return to one connection", () -> server.connectionCount() == 1);
+    }
+
+    @Test
+    void aHeaderOverThePayloadLimitClosesThatConnectionOnly() throws Exception {
+        XsClient other = client();
+        other.write("/before", "1");
+        await("two connections", () -> server.connectionCount() == 1);
+        SocketChannel bad = raw();
+        await("the bad client's connection", () -> server.connectionCount() == 2);
+        send(bad, header(XsOp.READ, 1, 5000));
+        assertThat(readUntilClosed(bad)).as("no reply, just the close").isEmpty();
+        await("the bad connection to go", () -> server.connectionCount() == 1);
+        assertServes(other, "after-oversize");
+        assertThat(other.readString("/before")).isEqualTo("1");
+    }
+
+    @Test
+    void aPayloadOfExactlyTheLimitIsServed() throws Exception {
+        SocketChannel ch = raw();
+        byte[] path = XsPacket.nulTerminated("/max");
+        byte[] payload = new byte[XsPacket.PAYLOAD_MAX];
+        System.arraycopy(path, 0, payload, 0, path.length);
+        send(ch, header(XsOp.WRITE, 9, payload.length));
+        send(ch, payload);
+        ch.shutdownOutput();
+        List<XsPacket> replies = readUntilClosed(ch);
+        assertThat(replies).singleElement().satisfies(r -> {
+            assertThat(r.op()).isEqualTo(XsOp.WRITE);
+            assertThat(r.reqId()).isEqualTo(9);
+            assertThat(r.payload()).isEqualTo(XsPacket.nulTerminated("OK"));
+        });
+        assertThat(client().read(0, "/max")).hasSize(XsPacket.PAYLOAD_MAX - path.length);
+    }
+
+    @Test
+    void clientsThatLeaveMidMessageLeaveNoTrace() throws Exception {
+        XsClient other = client();
+        other.write("/x", "1");
+        await("one connection", () -> server.connectionCount() == 1);
+
+        SocketChannel halfHeader = raw();
+        send(halfHeader, java.util.Arrays.copyOf(header(XsOp.WRITE, 1, 10), 8));
+        halfHeader.close();
+        await("the half-header client to go", () -> server.connectionCount() == 1);
+
+        SocketChannel halfPayload = raw();
+        byte[] payload = XsPacket.nulTerminated("/half", "0123456789012345678901234567890123456789");
+        send(halfPayload, header(XsOp.WRITE, 2, payload.length));
+        send(halfPayload, java.util.Arrays.copyOf(payload, payload.length / 2));
+        halfPayload.close();
+        await("the half-payload client to go", () -> server.connectionCount() == 1);
+
+        SocketChannel wholeThenHalf = raw();
+        byte[] mk = XsPacket.nulTerminated("/whole");
+        send(wholeThenHalf, header(XsOp.MKDIR, 3, mk.length));
+        send(wholeThenHalf, mk);
+        send(wholeThenHalf, java.util.Arrays.copyOf(header(XsOp.RM, 4, 7), 5));
+        wholeThenHalf.shutdownOutput();
+        assertThat(readUntilClosed(wholeThenHalf)).extracting(XsPacket::reqId).containsExactly(3);
+        await("the third client to go", () -> server.connectionCount() == 1);
+
+        assertServes(other, "after-half-messages");
+        assertThatThrownBy(() -> other.read(0, "/half")).isInstanceOfSatisfying(XsException.class,
+                e -> assertThat(e.error()).isEqualTo(XsError.ENOENT));
+        assertThat(other.directory(0, "/")).contains("whole");
+    }
+
+    @Test
+    void aClientThatFloodsAndNeverReadsOnlyBlocksItself() throws Exception {
+        XsClient other = client();
+        other.write("/x", "v");
+        SocketChannel flood = raw();
+        flood.configureBlocking(false);
+        // Small READs, sent for as long as the socket takes them, for the whole test: the server
+        // must stop reading once it cannot write the replies, so what the flooder pushes stays
+        // bounded (socket buffers and one read's worth of replies) however long it tries.
+        byte[] req = XsPacket.of(XsOp.READ, 7, 0, XsPacket.nulTerminated("/x")).encode();
+        ByteBuffer batch = ByteBuffer.allocate(req.length * 1024);
+        while (batch.remaining() >= req.length) {
+            batch.put(req);
+        }
+        long cap = 16L << 20;
+        java.util.concurrent.atomic.AtomicLong pushed = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread flooder = Thread.ofVirtual().name("flooder").start(() -> {
+            try {
+                while (!stop.get() && pushed.get() < cap) {
+                    batch.clear();
+                    int n = flood.write(batch);
+                    pushed.addAndGet(n);
+                    if (n == 0) {
+                        LockSupport.parkNanos(1_000_000);
+                    }
+                }
+            } catch (IOException e) {
+                pushed.set(-1);
+            }
+        });
+        await("the flood to fill the socket", () -> pushed.get() > 64 * 1024);
+        // Everyone else is served as usual, and new clients are accepted.
+        for (int i = 0; i < 100; i++) {
+            assertServes(other, "during-flood-" + i);
+        }
+        assertServes(client(), "new-client-during-flood");
+        stop.set(true);
+        flooder.join(DEADLINE);
+        assertThat(flooder.isAlive()).isFalse();
+        assertThat(pushed.get()).as("bytes the server took from a client that never reads").isPositive().isLessThan(cap);
+
+        int before = server.connectionCount();
+        flood.close();
+        await("the flooder's connection to go", () -> server.connectionCount() == before - 1);
+        assertServes(other, "after-flood");
+    }
+
+    @Test
+    void aWatcherThatNeverReadsIsDisconnectedAndTheWriterIsUnaffected() throws Exception {
+        XsClient writer = client();
+        SocketChannel watcher = raw();
+        byte[] watch = XsPacket.nulTerminated("/", "w");
+        send(watcher, header(XsOp.WATCH, 1, watch.length));
+        send(watcher, watch);
+        await("the watch to be registered", () -> memreport(writer).contains("watches: 1\n"));
+        int before = server.connectionCount();
+        int nodes = 10_000;
+        String name = "a-node-name-long-enough-to-fill-the-watchers-socket-quickly-";
+        long t0 = System.nanoTime();
+        for (int i = 0; i < nodes; i++) {
+            writer.write("/flood/" + name + i, "x");
+        }
+        Duration took = Duration.ofNanos(System.nanoTime() - t0);
+        await("the watcher to be cut off", () -> server.connectionCount() == before - 1);
+        assertThat(nodes).as("more events than the queue and a socket buffer hold")
+                .isGreaterThan(SocketConnection.EVENT_QUEUE + 2000);
+        List<XsPacket> got = readUntilClosed(watcher);
+        long events = got.stream().filter(p -> p.op() == XsOp.WATCH_EVENT).count();
+        assertThat(events).as("the watcher missed events: it was cut off").isGreaterThan(0).isLessThan(nodes);
+        assertThat(writer.readString("/flood/" + name + (nodes - 1))).isEqualTo("x");
+        assertThat(memreport(writer)).containsPattern("nodes: 100[0-9][0-9]\n");
+        assertThat(took).as("10000 writes despite the stuck watcher").isLessThan(Duration.ofSeconds(60));
+        assertServes(writer, "after-watch-flood");
+        assertThat(memreport(writer)).as("the watcher's watch went with it").contains("watches: 0\n");
+    }
+
+    /** The daemon's counters: CONTROL memreport into a file, as xenstore-control memreport FILE does. */
+    static String memreport(XsClient c) {
+        try {
+            java.nio.file.Path f = java.nio.file.Files.createTempFile("jxen-memreport", ".txt");
+            try {
+                c.request(XsOp.CONTROL, 0, XsPacket.nulTerminated("memreport", f.toString()));
+                return java.nio.file.Files.readString(f);
+            } finally {
+                java.nio.file.Files.deleteIfExists(f);
+            }
+        } catch (IOException | XsException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void watchEventsReachASocketClient() throws Exception {
+        XsClient a = client();
+        XsClient b = client();
+        a.watch("/shared", "tok");
+        assertThat(a.nextEvent(DEADLINE)).isEqualTo(new XsClient.WatchEvent("/shared", "tok"));
+        b.write("/shared/k", "v");
+        assertThat(a.nextEvent(DEADLINE)).isEqualTo(new XsClient.WatchEvent("/shared/k", "tok"));
+        a.unwatch("/shared", "tok");
+        b.write("/shared/k", "w");
+        a.write("/fence", "");
+        assertThat(a.nextEvent(Duration.ZERO)).isNull();
+    }
+
+    @Test
+    void aSecondDaemonOnTheSameSocketIsRefused() {
+        assertThatThrownBy(() -> SocketServer.start(new XenstoreServer(Quota.XEN_DEFAULTS), socket))
+                .isInstanceOf(IOException.class).hasMessageContaining("already");
+    }
+}

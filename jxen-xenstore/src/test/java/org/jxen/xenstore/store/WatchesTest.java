@@ -1,0 +1,88 @@
+package org.jxen.xenstore.store;
+
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The matching rules of xenstore.txt, WATCH and WATCH_EVENT. */
+class WatchesTest {
+    final Store store = new Store(Quota.XEN_DEFAULTS, c -> {});
+    final Watches watches = new Watches();
+    final Object conn = "conn";
+    final Node readable = Node.empty(Perms.of(0, Access.READ), 1);
+    final Node secret = Node.empty(Perms.of(0, Access.NONE), 1);
+
+    Watches.Watch watch(String path, String token) {
+        return new Watches.Watch(conn, path, token, null, Caller.DOM0);
+    }
+
+    List<String> fire(String path, boolean removal, Node node) {
+        return watches.fire(new Change(path, removal, node), store).stream().map(e -> e.path() + " " + e.token()).toList();
+    }
+
+    @Test
+    void aChangeFiresWatchesOnThePathAndItsAncestorsWithTheChangedPath() {
+        watches.add(watch("/", "root"));
+        watches.add(watch("/a", "a"));
+        watches.add(watch("/a/b", "ab"));
+        watches.add(watch("/a/b/c", "abc"));
+        watches.add(watch("/ab", "sibling"));
+        assertThat(fire("/a/b", false, readable)).containsExactly("/a/b root", "/a/b a", "/a/b ab");
+    }
+
+    @Test
+    void aRemovalAlsoFiresWatchesBelowWithTheirOwnPath() {
+        watches.add(watch("/a", "a"));
+        watches.add(watch("/a/b/c", "abc"));
+        watches.add(watch("/x", "x"));
+        assertThat(fire("/a/b", true, readable)).containsExactly("/a/b a", "/a/b/c abc");
+        assertThat(fire("/a/b", false, readable)).containsExactly("/a/b a");
+    }
+
+    @Test
+    void relativeWatchesGetRelativeEventPaths() {
+        watches.add(new Watches.Watch(conn, "/local/domain/5/dev", "t", "/local/domain/5", Caller.domain(5)));
+        assertThat(fire("/local/domain/5/dev/x", false, Node.empty(Perms.of(5, Access.NONE), 1))).containsExactly("dev/x t");
+        assertThat(fire("/local/domain/5", true, Node.empty(Perms.of(5, Access.NONE), 1))).containsExactly("dev t");
+    }
+
+    @Test
+    void unprivilegedWatchersOnlyHearOfNodesTheyMayRead() {
+        watches.add(new Watches.Watch(conn, "/", "five", null, Caller.domain(5)));
+        watches.add(new Watches.Watch(conn, "/", "dom0", null, Caller.DOM0));
+        assertThat(fire("/s", false, secret)).containsExactly("/s dom0");
+        assertThat(fire("/r", false, readable)).containsExactly("/r five", "/r dom0");
+    }
+
+    @Test
+    void specialWatchesFireOnTheirEventForPrivilegedWatchersAndThoseTheSpecialNodeLetsRead() throws Exception {
+        watches.add(watch("@introduceDomain", "i"));
+        watches.add(watch("@releaseDomain", "r"));
+        watches.add(new Watches.Watch(conn, "@releaseDomain", "unpriv", null, Caller.domain(5)));
+        assertThat(fire("/", false, readable)).isEmpty();
+        Perms dom0Only = Perms.of(0, Access.NONE);
+        assertThat(watches.fireSpecial("@releaseDomain", dom0Only)).extracting(Watches.Event::token).containsExactly("r");
+        assertThat(watches.fireSpecial("@introduceDomain", dom0Only)).extracting(Watches.Event::path)
+                .containsExactly("@introduceDomain");
+        Perms fiveReads = Perms.parse(java.util.List.of("n0", "r5"));
+        assertThat(watches.fireSpecial("@releaseDomain", fiveReads)).extracting(Watches.Event::token)
+                .containsExactlyInAnyOrder("r", "unpriv");
+    }
+
+    @Test
+    void bookkeeping() {
+        Object other = "other";
+        watches.add(watch("/a", "t"));
+        watches.add(watch("/a", "u"));
+        watches.add(new Watches.Watch(other, "/a", "t", null, Caller.DOM0));
+        assertThat(watches.has(conn, "/a", "t")).isTrue();
+        assertThat(watches.has(conn, "/a", "v")).isFalse();
+        assertThat(watches.count(conn)).isEqualTo(2);
+        assertThat(watches.remove(conn, "/a", "t")).isTrue();
+        assertThat(watches.remove(conn, "/a", "t")).isFalse();
+        assertThat(watches.removeAll(conn)).isEqualTo(1);
+        assertThat(watches.size()).isEqualTo(1);
+    }
+}
