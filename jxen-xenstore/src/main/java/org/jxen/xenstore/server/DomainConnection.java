@@ -2,6 +2,7 @@ package org.jxen.xenstore.server;
 
 import java.util.function.Consumer;
 
+import org.jxen.xenstore.wire.XsOp;
 import org.jxen.xenstore.wire.XsPacket;
 
 /**
@@ -10,10 +11,18 @@ import org.jxen.xenstore.wire.XsPacket;
  * replies and watch events go to {@code sink}. Unprivileged unless stated: relative paths
  * resolve under {@code /local/domain/N}, permissions are checked as domain N and quotas count
  * for it.
+ *
+ * <p>The {@code outstanding} quota works as in Xen's xenstored: replies the transport has not
+ * yet passed on to the domain (its ring is full because the guest does not consume it) count
+ * against the domain, and at the limit the transport stops taking requests from it
+ * ({@link #canAccept}) until {@link #sent} reports replies gone. Nothing is refused: the guest
+ * just waits, and the daemon holds at most that many replies for it.
  */
 public final class DomainConnection extends Connection {
     private final XenstoreServer server;
     private final Consumer<XsPacket> sink;
+    /** Replies handed to the sink and not yet reported sent. */
+    private int outstanding;
 
     public DomainConnection(XenstoreServer server, int domid, boolean privileged, Consumer<XsPacket> sink) {
         super(domid, privileged, "domain " + domid);
@@ -22,12 +31,46 @@ public final class DomainConnection extends Connection {
         server.connect(this);
     }
 
-    /** Sends one request; the reply reaches the sink before this returns. */
-    public void request(XsPacket packet) {
+    /**
+     * Sends one request; the reply reaches the sink before this returns.
+     *
+     * @throws IllegalStateException when closed, or when {@link #canAccept} is false: the
+     *     transport must leave the request where it is until replies have been sent
+     */
+    public synchronized void request(XsPacket packet) {
         if (isClosed()) {
             throw new IllegalStateException(this + " is closed");
         }
-        sink.accept(server.handle(this, packet));
+        if (!canAccept()) {
+            throw new IllegalStateException(this + " has " + outstanding + " replies outstanding (quota "
+                    + server.quota().outstanding() + "); wait for sent()");
+        }
+        XsPacket reply = server.handle(this, packet);
+        outstanding++;
+        sink.accept(reply);
+    }
+
+    /**
+     * Whether the transport may take another request from the domain: always for a privileged
+     * domain, else while fewer than the {@code outstanding} quota of its replies wait to be sent.
+     */
+    public synchronized boolean canAccept() {
+        return privileged() || outstanding < server.quota().outstanding();
+    }
+
+    /**
+     * The transport reports a packet from the sink passed on to the domain. Watch events are
+     * not counted (they have their own bound in the transport).
+     */
+    public synchronized void sent(XsPacket packet) {
+        if (packet.op() != XsOp.WATCH_EVENT && outstanding > 0) {
+            outstanding--;
+        }
+    }
+
+    /** Replies handed to the sink and not yet reported sent. */
+    public synchronized int outstanding() {
+        return outstanding;
     }
 
     @Override

@@ -42,7 +42,7 @@ final class SocketConnection extends Connection implements Runnable {
     static final int EVENT_QUEUE = 4096;
     /** Bytes one read may bring: enough for four requests of the largest size. */
     static final int READ_BUFFER = 16 * 1024;
-    /** The write buffer's starting size; it grows to fit one read's replies (at most 4 KiB + 16 each). */
+    /** The write buffer's usual size; it grows to fit one read's replies (at most 4 KiB + 16 each), then shrinks back. */
     static final int WRITE_BUFFER = 16 * 1024;
 
     private final SocketChannel channel;
@@ -118,6 +118,11 @@ final class SocketConnection extends Connection implements Runnable {
             out.flip();
             while (out.hasRemaining()) {
                 channel.write(out);
+            }
+            if (out.capacity() > WRITE_BUFFER) {
+                // One batch of large replies (up to 1024 of 4 KiB from a full read buffer) must
+                // not pin megabytes for the life of the connection.
+                out = ByteBuffer.allocateDirect(WRITE_BUFFER).order(ByteOrder.LITTLE_ENDIAN);
             }
         } finally {
             writeLock.unlock();

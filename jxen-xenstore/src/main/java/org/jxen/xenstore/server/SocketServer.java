@@ -6,7 +6,9 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -24,6 +26,9 @@ public final class SocketServer implements AutoCloseable {
 
     private final XenstoreServer server;
     private final Path path;
+    /** The longest wait between failed accepts. */
+    static final long MAX_ACCEPT_BACKOFF_MS = 1000;
+
     private final ServerSocketChannel channel;
     private final Thread acceptor;
     private final AtomicLong accepted = new AtomicLong();
@@ -54,7 +59,12 @@ public final class SocketServer implements AutoCloseable {
         if (dir != null) {
             Files.createDirectories(dir);
         }
-        if (Files.exists(path)) {
+        if (Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+            // Only a socket may be replaced: a file or directory there (a typo'd --socket naming
+            // a real file) is someone else's and stays.
+            if (!Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isOther()) {
+                throw new IOException("cannot listen on " + path + ": it exists and is not a socket");
+            }
             try (SocketChannel probe = SocketChannel.open(UnixDomainSocketAddress.of(path))) {
                 throw new IOException("another xenstored is already listening on " + path);
             } catch (IOException refused) {
@@ -82,16 +92,36 @@ public final class SocketServer implements AutoCloseable {
     }
 
     private void acceptLoop() {
+        long backoffMs = 0;
         while (channel.isOpen()) {
+            SocketChannel c;
             try {
-                SocketChannel c = channel.accept();
-                SocketConnection conn = new SocketConnection(c, server, "socket client " + accepted.incrementAndGet());
-                server.connect(conn);
-                conn.start();
+                c = channel.accept();
+                backoffMs = 0;
             } catch (IOException e) {
-                if (channel.isOpen()) {
-                    LOG.log(System.Logger.Level.WARNING, "accept on " + path + " failed: " + e.getMessage());
+                if (!channel.isOpen()) {
+                    return;
                 }
+                // Out of file descriptors, most likely: the pending client stays in the backlog,
+                // so retrying at once would spin. Wait, longer each time, up to a second.
+                backoffMs = Math.min(Math.max(2 * backoffMs, 10), MAX_ACCEPT_BACKOFF_MS);
+                LOG.log(System.Logger.Level.WARNING, "accept on " + path + " failed: " + e.getMessage()
+                        + "; retrying in " + backoffMs + " ms");
+                try {
+                    Thread.sleep(backoffMs);
+                } catch (InterruptedException ie) {
+                    return;
+                }
+                continue;
+            }
+            SocketConnection conn = new SocketConnection(c, server, "socket client " + accepted.incrementAndGet());
+            server.connect(conn);
+            try {
+                conn.start();
+            } catch (OutOfMemoryError | RuntimeException e) {
+                // No thread for it (thread limit): this client goes, the daemon stays.
+                LOG.log(System.Logger.Level.WARNING, "cannot serve " + conn + ": " + e);
+                conn.close();
             }
         }
     }

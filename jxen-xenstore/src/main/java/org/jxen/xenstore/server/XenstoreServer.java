@@ -122,6 +122,13 @@ public final class XenstoreServer {
         }
     }
 
+    /** The quotas in force (CONTROL quota can change them while the daemon runs). */
+    public Quota quota() {
+        synchronized (lock) {
+            return store.quota();
+        }
+    }
+
     public int connectionCount() {
         return connections.size();
     }

@@ -5,10 +5,8 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -97,13 +95,6 @@ public final class XenstoredMain implements Callable<Integer> {
             quota = quota.with(e.getKey(), e.getValue());
         }
         Path path = socket != null ? socket : SocketServer.defaultPath();
-        // A stale socket is replaced, but anything else at the path (a typo'd --socket naming a
-        // real file) is the user's and stays.
-        if (Files.exists(path, LinkOption.NOFOLLOW_LINKS)
-                && !Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isOther()) {
-            System.err.println("jxen-xenstored: cannot listen on " + path + ": it exists and is not a socket");
-            return 1;
-        }
         XenstoreServer server = new XenstoreServer(quota);
         SocketServer listener;
         try {

@@ -371,4 +371,26 @@ class SocketServerTest {
         assertThatThrownBy(() -> SocketServer.start(new XenstoreServer(Quota.XEN_DEFAULTS), socket))
                 .isInstanceOf(IOException.class).hasMessageContaining("already");
     }
+
+    @Test
+    void aStaleSocketIsReplacedButAFileOrDirectoryIsNot() throws Exception {
+        // A socket nobody listens on any more (its daemon was killed): replaced.
+        Path stale = dir.resolve("stale");
+        try (var ch = java.nio.channels.ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            ch.bind(UnixDomainSocketAddress.of(stale));
+        }
+        assertThat(java.nio.file.Files.exists(stale)).isTrue();
+        try (SocketServer s = SocketServer.start(server, stale); XsClient c = XsClient.connect(stale)) {
+            c.write("/via-stale", "ok");
+            assertThat(c.readString("/via-stale")).isEqualTo("ok");
+        }
+        // Someone's file, and a directory: refused, and left as they were.
+        Path file = java.nio.file.Files.writeString(dir.resolve("file"), "precious");
+        assertThatThrownBy(() -> SocketServer.start(server, file)).isInstanceOf(IOException.class)
+                .hasMessage("cannot listen on " + file + ": it exists and is not a socket");
+        assertThat(java.nio.file.Files.readString(file)).isEqualTo("precious");
+        Path directory = java.nio.file.Files.createDirectory(dir.resolve("directory"));
+        assertThatThrownBy(() -> SocketServer.start(server, directory)).hasMessageContaining("is not a socket");
+        assertThat(directory).isDirectory();
+    }
 }

@@ -74,7 +74,12 @@ class XenstoreServerTest {
         Arbitrary<String> token = Arbitraries.of("a", "a/b", "/a", "/a/b", "/local/domain/5/a", "/local/domain/5", "/",
                 "@introduceDomain", "@releaseDomain", "T", "F", "0", "5", "7", "65536", "n5", "b0", "r7", "x", "", "//",
                 "quota", "nodes", "help", "memreport", "log", "on", "\u00e9", "9999999999");
-        Arbitrary<byte[]> payload = token.list().ofMaxSize(4).flatMap(tokens -> Arbitraries.of(true, true, false).map(terminated -> {
+        // CONTROL memreport FILE writes FILE: the fuzz's reports go to /dev/null, not into the
+        // working directory.
+        Arbitrary<List<String>> words = token.list().ofMaxSize(4)
+                .map(l -> l.size() > 1 && l.getFirst().equals("memreport")
+                        ? List.of("memreport", "/dev/null") : l);
+        Arbitrary<byte[]> payload = words.flatMap(tokens -> Arbitraries.of(true, true, false).map(terminated -> {
             String joined = String.join("\0", tokens) + (terminated && !tokens.isEmpty() ? "\0" : "");
             return bytes(joined);
         }));
@@ -108,6 +113,36 @@ class XenstoreServerTest {
             c.takeEvents();
         }
         assertThat(root.ok(XsOp.CONTROL, "check")).isEqualTo("OK\0");
+    }
+
+    @Test
+    void aDomainWhoseRepliesAreNotSentIsNotServedPastTheOutstandingQuota() {
+        server = new XenstoreServer(Quota.XEN_DEFAULTS.with("outstanding", 3));
+        List<XsPacket> ring = new ArrayList<>();
+        DomainConnection slow = new DomainConnection(server, 9, false, ring::add);
+        DomainConnection privileged = new DomainConnection(server, 0, true, p -> {});
+        XsPacket read = XsPacket.of(XsOp.GET_DOMAIN_PATH, 1, 0, XsPacket.nulTerminated("9"));
+        for (int i = 0; i < 3; i++) {
+            assertThat(slow.canAccept()).isTrue();
+            slow.request(read);
+        }
+        assertThat(slow.outstanding()).isEqualTo(3);
+        assertThat(slow.canAccept()).isFalse();
+        assertThatThrownBy(() -> slow.request(read)).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("3 replies outstanding (quota 3)");
+        assertThat(ring).hasSize(3);
+        // Watch events reported sent do not count; one reply sent lets one more request in.
+        slow.sent(XsPacket.of(XsOp.WATCH_EVENT, 0, 0, XsPacket.nulTerminated("a", "t")));
+        assertThat(slow.canAccept()).isFalse();
+        slow.sent(ring.getFirst());
+        assertThat(slow.canAccept()).isTrue();
+        slow.request(read);
+        assertThat(slow.canAccept()).isFalse();
+        // A privileged connection is never held back.
+        for (int i = 0; i < 10; i++) {
+            privileged.request(read);
+        }
+        assertThat(privileged.canAccept()).isTrue();
     }
 
     @Test

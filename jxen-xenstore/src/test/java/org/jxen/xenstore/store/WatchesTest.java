@@ -1,7 +1,15 @@
 package org.jxen.xenstore.store;
 
+import java.util.ArrayList;
 import java.util.List;
 
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.From;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.Size;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -84,5 +92,48 @@ class WatchesTest {
         assertThat(watches.remove(conn, "/a", "t")).isFalse();
         assertThat(watches.removeAll(conn)).isEqualTo(1);
         assertThat(watches.size()).isEqualTo(1);
+    }
+
+    /** A short path over a small alphabet, so that watches and changes often share ancestors. */
+    @Provide
+    Arbitrary<String> paths() {
+        Arbitrary<String> segment = Arbitraries.of("a", "b", "ab", "a0", "a.", "-");
+        return segment.list().ofMinSize(0).ofMaxSize(4).map(l -> l.isEmpty() ? "/" : "/" + String.join("/", l));
+    }
+
+    /**
+     * The path index gives exactly the events of the rule itself, checked against every watch
+     * in registration order: P or an ancestor watched fires with P; on removal, watches below P
+     * fire with their own path. Watches are added and removed at random first.
+     */
+    @Property(tries = 300)
+    void theIndexFiresWhatScanningEveryWatchFires(@ForAll @Size(max = 12) List<@From("paths") String> watched,
+            @ForAll @Size(max = 6) List<@From("paths") String> unwatch,
+            @ForAll("paths") String changed, @ForAll boolean removal) {
+        Watches w = new Watches();
+        List<Watches.Watch> model = new ArrayList<>();
+        for (int i = 0; i < watched.size(); i++) {
+            Watches.Watch x = new Watches.Watch(i % 2 == 0 ? conn : "other", watched.get(i), "t" + i, null, Caller.DOM0);
+            w.add(x);
+            model.add(x);
+        }
+        for (String u : unwatch) {
+            model.stream().filter(x -> x.path().equals(u)).findFirst().ifPresent(x -> {
+                assertThat(w.remove(x.owner(), x.path(), x.token())).isTrue();
+                model.remove(x);
+            });
+        }
+        List<String> expected = new ArrayList<>();
+        for (Watches.Watch x : model) {
+            if (Paths.isChild(changed, x.path())) {
+                expected.add(changed + " " + x.token());
+            } else if (removal && Paths.isChild(x.path(), changed)) {
+                expected.add(x.path() + " " + x.token());
+            }
+        }
+        assertThat(w.fire(new Change(changed, removal, readable), store).stream().map(e -> e.path() + " " + e.token()))
+                .containsExactlyElementsOf(expected);
+        assertThat(w.size()).isEqualTo(model.size());
+        assertThat(w.count(conn)).isEqualTo((int) model.stream().filter(x -> x.owner() == conn).count());
     }
 }
