@@ -21,7 +21,8 @@ and QEMU pc, N runs each (default 10); the summary goes to bench/results/jvm-fla
   perfdata      - -XX:-UsePerfData
   no-xmn        - -Xmn8m
   nospec        + -Djdk.internal.foreign.DowncallLinker.USE_SPEC=false (FFM: no per-shape bytecode)
-  cts10         + -XX:CompileThresholdScaling=10 (C1 compiles after 10x the usual calls)
+  cts10, cts50  -XX:CompileThresholdScaling=N instead of the launcher's 20
+  cts1          - -XX:CompileThresholdScaling=20 (the JVM's usual thresholds)
   coh           + -XX:+UseCompactObjectHeaders
 EOF2
 }
@@ -49,7 +50,9 @@ variants=(
     perfdata "$(without -XX:-UsePerfData)"
     no-xmn "$(without -Xmn8m)"
     nospec "$F -Djdk.internal.foreign.DowncallLinker.USE_SPEC=false"
-    cts10 "$F -XX:CompileThresholdScaling=10"
+    cts10 "$(without -XX:CompileThresholdScaling=20) -XX:CompileThresholdScaling=10"
+    cts50 "$(without -XX:CompileThresholdScaling=20) -XX:CompileThresholdScaling=50"
+    cts1 "$(without -XX:CompileThresholdScaling=20)"
     coh "$F -XX:+UseCompactObjectHeaders"
 )
 dir=$(mktemp -d)
