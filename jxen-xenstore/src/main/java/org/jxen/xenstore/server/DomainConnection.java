@@ -1,5 +1,6 @@
 package org.jxen.xenstore.server;
 
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 import org.jxen.xenstore.wire.XsOp;
@@ -22,7 +23,7 @@ public final class DomainConnection extends Connection {
     private final XenstoreServer server;
     private final Consumer<XsPacket> sink;
     /** Replies handed to the sink and not yet reported sent. */
-    private int outstanding;
+    private final AtomicInteger outstanding = new AtomicInteger();
 
     public DomainConnection(XenstoreServer server, int domid, boolean privileged, Consumer<XsPacket> sink) {
         super(domid, privileged, "domain " + domid);
@@ -32,45 +33,50 @@ public final class DomainConnection extends Connection {
     }
 
     /**
-     * Sends one request; the reply reaches the sink before this returns.
+     * Sends one request; its reply, and the events it fires for this domain, reach the sink
+     * before this returns. One transport thread calls this (a ring is read in order). The sink
+     * may call {@link #sent} and {@link #canAccept} (they take no lock).
      *
      * @throws IllegalStateException when closed, or when {@link #canAccept} is false: the
      *     transport must leave the request where it is until replies have been sent
      */
-    public synchronized void request(XsPacket packet) {
+    public void request(XsPacket packet) {
         if (isClosed()) {
             throw new IllegalStateException(this + " is closed");
         }
         if (!canAccept()) {
-            throw new IllegalStateException(this + " has " + outstanding + " replies outstanding (quota "
+            throw new IllegalStateException(this + " has " + outstanding.get() + " replies outstanding (quota "
                     + server.quota().outstanding() + "); wait for sent()");
         }
-        XsPacket reply = server.handle(this, packet);
-        outstanding++;
-        sink.accept(reply);
+        server.handle(this, packet, p -> {
+            if (p.op() != XsOp.WATCH_EVENT) {
+                outstanding.incrementAndGet();
+            }
+            sink.accept(p);
+        });
     }
 
     /**
      * Whether the transport may take another request from the domain: always for a privileged
      * domain, else while fewer than the {@code outstanding} quota of its replies wait to be sent.
      */
-    public synchronized boolean canAccept() {
-        return privileged() || outstanding < server.quota().outstanding();
+    public boolean canAccept() {
+        return privileged() || outstanding.get() < server.quota().outstanding();
     }
 
     /**
      * The transport reports a packet from the sink passed on to the domain. Watch events are
      * not counted (they have their own bound in the transport).
      */
-    public synchronized void sent(XsPacket packet) {
-        if (packet.op() != XsOp.WATCH_EVENT && outstanding > 0) {
-            outstanding--;
+    public void sent(XsPacket packet) {
+        if (packet.op() != XsOp.WATCH_EVENT) {
+            outstanding.getAndUpdate(n -> n > 0 ? n - 1 : 0);
         }
     }
 
     /** Replies handed to the sink and not yet reported sent. */
-    public synchronized int outstanding() {
-        return outstanding;
+    public int outstanding() {
+        return outstanding.get();
     }
 
     @Override

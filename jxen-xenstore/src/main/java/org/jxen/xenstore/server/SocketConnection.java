@@ -4,22 +4,22 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.SocketChannel;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 
 import org.jxen.xenstore.wire.XsDecoder;
+import org.jxen.xenstore.wire.XsOp;
 import org.jxen.xenstore.wire.XsPacket;
 
 /**
  * A client on the Unix socket: privileged, acting as Dom0, like every socket client of Xen's
  * xenstored. Its own platform thread reads requests, has the server answer them and writes the
  * replies itself, so a client that does not read its replies only ever stops its own reader
- * (nothing is buffered for it). Watch events go through a bounded queue to a second thread,
- * started with the first event; a client that lets {@link #EVENT_QUEUE} events pile up is
- * disconnected, with a log line, rather than making the daemon hold them.
+ * (nothing is buffered for it). Events that other clients' changes fire for it are written by
+ * a second thread, started with the first such event; a client that lets {@link #EVENT_QUEUE}
+ * events pile up is disconnected, with a log line, rather than making the daemon hold them.
  *
  * <p>Why platform threads and not virtual ones (measured with {@code bench/xenstore.sh}, see
  * docs/PERFORMANCE.md, section 7): XenStore clients are synchronous, so between two requests
@@ -30,11 +30,14 @@ import org.jxen.xenstore.wire.XsPacket;
  * are few (the toolstack, device models, backends in Dom0), so a thread each is cheap; domains
  * do not come through here.
  *
- * <p>I/O: one read brings any number of requests; their replies go out in one write, encoded
- * straight into a direct buffer that belongs to the connection (a heap buffer makes the JDK
- * copy into a temporary direct one on every read and write). The reader and the event writer
- * share that buffer under {@link #writeLock}, which also keeps their messages whole on the
- * socket.
+ * <p>Output: replies and events share one queue, filled under the server's lock, so the
+ * client sees them in the order the store changed (and a change's own event before the reply
+ * that acknowledges it, as xenstored sends them). Whoever holds {@link #writeLock} drains the
+ * queue onto the socket: the reader after each read's requests (or sooner, when the replies
+ * waiting pass {@link #FLUSH_BYTES}, so a pipelining client cannot make the daemon hold
+ * megabytes), and the event thread when events arrive from other clients' changes. Replies are
+ * encoded straight into a direct buffer that belongs to the connection (a heap buffer makes the
+ * JDK copy into a temporary direct one on every read and write).
  */
 final class SocketConnection extends Connection implements Runnable {
     private static final System.Logger LOG = System.getLogger("org.jxen.xenstore");
@@ -42,15 +45,22 @@ final class SocketConnection extends Connection implements Runnable {
     static final int EVENT_QUEUE = 4096;
     /** Bytes one read may bring: enough for four requests of the largest size. */
     static final int READ_BUFFER = 16 * 1024;
-    /** The write buffer's usual size; it grows to fit one read's replies (at most 4 KiB + 16 each), then shrinks back. */
+    /** The write buffer's usual size. */
     static final int WRITE_BUFFER = 16 * 1024;
+    /** Queued output that makes the reader write before it serves the rest of a read. */
+    static final int FLUSH_BYTES = 64 * 1024;
 
     private final SocketChannel channel;
     private final XenstoreServer server;
     private final ReentrantLock writeLock = new ReentrantLock();
     /** Guarded by {@link #writeLock}; little-endian as xsd_sockmsg is on x86. */
     private ByteBuffer out = ByteBuffer.allocateDirect(WRITE_BUFFER).order(ByteOrder.LITTLE_ENDIAN);
-    private final BlockingQueue<XsPacket> events = new ArrayBlockingQueue<>(EVENT_QUEUE);
+    /** Replies and events in the order they were produced; drained under {@link #writeLock}. */
+    private final ConcurrentLinkedQueue<XsPacket> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger queuedEvents = new AtomicInteger();
+    private final AtomicInteger queuedBytes = new AtomicInteger();
+    /** Released for each event queued by another client's change: the event thread wakes. */
+    private final Semaphore wake = new Semaphore(0);
     private volatile Thread eventWriter;
 
     SocketConnection(SocketChannel channel, XenstoreServer server, String name) {
@@ -72,17 +82,18 @@ final class SocketConnection extends Connection implements Runnable {
     public void run() {
         XsDecoder decoder = new XsDecoder();
         ByteBuffer in = ByteBuffer.allocateDirect(READ_BUFFER);
-        List<XsPacket> replies = new ArrayList<>();
         try {
             while (channel.read(in) > 0) {
                 in.flip();
                 XsPacket p;
                 while ((p = decoder.next(in)) != null) {
-                    replies.add(server.handle(this, p));
+                    server.handle(this, p, this::enqueue);
+                    if (queuedBytes.get() > FLUSH_BYTES) {
+                        flush();
+                    }
                 }
                 in.clear();
-                write(replies);
-                replies.clear();
+                flush();
             }
             if (decoder.midMessage()) {
                 LOG.log(System.Logger.Level.DEBUG, this + " left in the middle of a message");
@@ -96,32 +107,46 @@ final class SocketConnection extends Connection implements Runnable {
         }
     }
 
-    /** Sends the packets, in order, with one write system call when the socket takes them all. */
-    private void write(List<XsPacket> packets) throws IOException {
-        if (packets.isEmpty()) {
+    /** Queues a reply or an event (called under the server's lock, in order). */
+    private void enqueue(XsPacket p) {
+        if (p.op() == XsOp.WATCH_EVENT && queuedEvents.incrementAndGet() > EVENT_QUEUE) {
+            LOG.log(System.Logger.Level.WARNING, this + " does not read its watch events (" + EVENT_QUEUE
+                    + " waiting); closing it");
+            close();
             return;
         }
-        int len = 0;
-        for (XsPacket p : packets) {
-            len += XsPacket.HEADER_SIZE + p.payload().length;
-        }
+        queuedBytes.addAndGet(XsPacket.HEADER_SIZE + p.payload().length);
+        queue.add(p);
+    }
+
+    /** Writes everything queued, in order, with one write system call when the socket takes it all. */
+    private void flush() throws IOException {
         writeLock.lock();
         try {
-            if (out.capacity() < len) {
-                out = ByteBuffer.allocateDirect(Math.max(len, out.capacity() * 2)).order(ByteOrder.LITTLE_ENDIAN);
+            if (queue.isEmpty()) {
+                return;
             }
             out.clear();
-            for (XsPacket p : packets) {
+            XsPacket p;
+            while ((p = queue.peek()) != null) {
+                int len = XsPacket.HEADER_SIZE + p.payload().length;
+                if (out.remaining() < len) {
+                    if (out.position() > 0) {
+                        drain();
+                        continue;
+                    }
+                    out = ByteBuffer.allocateDirect(len).order(ByteOrder.LITTLE_ENDIAN);
+                }
+                queue.poll();
+                queuedBytes.addAndGet(-len);
+                if (p.op() == XsOp.WATCH_EVENT) {
+                    queuedEvents.decrementAndGet();
+                }
                 // struct xsd_sockmsg: type, req_id, tx_id, len (xen/io/xs_wire.h), then the payload.
                 out.putInt(p.type()).putInt(p.reqId()).putInt(p.txId()).putInt(p.payload().length).put(p.payload());
             }
-            out.flip();
-            while (out.hasRemaining()) {
-                channel.write(out);
-            }
+            drain();
             if (out.capacity() > WRITE_BUFFER) {
-                // One batch of large replies (up to 1024 of 4 KiB from a full read buffer) must
-                // not pin megabytes for the life of the connection.
                 out = ByteBuffer.allocateDirect(WRITE_BUFFER).order(ByteOrder.LITTLE_ENDIAN);
             }
         } finally {
@@ -129,14 +154,18 @@ final class SocketConnection extends Connection implements Runnable {
         }
     }
 
+    /** Writes the buffer's contents and empties it (under {@link #writeLock}). */
+    private void drain() throws IOException {
+        out.flip();
+        while (out.hasRemaining()) {
+            channel.write(out);
+        }
+        out.clear();
+    }
+
     @Override
     protected void deliverEvent(XsPacket packet) {
-        if (!events.offer(packet)) {
-            LOG.log(System.Logger.Level.WARNING, this + " does not read its watch events (" + EVENT_QUEUE
-                    + " waiting); closing it");
-            close();
-            return;
-        }
+        enqueue(packet);
         if (eventWriter == null) {
             synchronized (this) {
                 if (eventWriter == null) {
@@ -144,16 +173,15 @@ final class SocketConnection extends Connection implements Runnable {
                 }
             }
         }
+        wake.release();
     }
 
     private void writeEvents() {
-        List<XsPacket> batch = new ArrayList<>();
         try {
             while (!isClosed()) {
-                batch.add(events.take());
-                events.drainTo(batch, 63);
-                write(batch);
-                batch.clear();
+                wake.acquire();
+                wake.drainPermits();
+                flush();
             }
         } catch (InterruptedException | IOException e) {
             close();

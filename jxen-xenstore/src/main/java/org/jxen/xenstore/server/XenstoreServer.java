@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArraySet;
+import java.util.function.Consumer;
 
 import org.jxen.xenstore.store.Caller;
 import org.jxen.xenstore.store.Change;
@@ -129,38 +130,89 @@ public final class XenstoreServer {
         }
     }
 
+    /** Registered watches, of every connection (memreport's figure). */
+    int watchCount() {
+        synchronized (lock) {
+            return watches.size();
+        }
+    }
+
     public int connectionCount() {
         return connections.size();
     }
 
+    /** Guarded by {@link #lock}: the connection whose request is being served, and its output. */
+    private Connection requester;
+    private Consumer<XsPacket> requesterOut;
+    /** Guarded by {@link #lock}: the first event of a new watch, sent after the WATCH reply. */
+    private XsPacket afterReply;
+
     /**
-     * Serves one request and returns the reply (the caller sends it). Never throws for
+     * Serves one request. Its reply, and the watch events it fires for the requester itself, go
+     * to {@code out} in Xen's order, before this returns: a change's events before the reply
+     * that acknowledges it (xenstored's do_write fires, then acks), a new watch's first event
+     * after the WATCH reply. Events for other connections go to their
+     * {@link Connection#deliverEvent}. Everything is produced under the server's lock, so each
+     * connection sees its replies and events in the order the store changed. Never throws for
      * anything a client can send.
      */
-    public XsPacket handle(Connection c, XsPacket req) {
+    public void handle(Connection c, XsPacket req, Consumer<XsPacket> out) {
         synchronized (lock) {
-            changes.clear();
-            XsPacket reply;
-            try {
-                reply = req.reply(dispatch(c, req));
-            } catch (XsException e) {
-                if (logging) {
-                    LOG.log(System.Logger.Level.DEBUG, () -> c + ": " + req + ": " + e.getMessage());
-                }
-                reply = req.error(e.error());
-            } catch (RuntimeException e) {
-                // A bug in jxen, not the client's fault: the client gets EIO, the daemon carries on.
-                LOG.log(System.Logger.Level.ERROR, c + ": " + req + " failed inside jxen-xenstored", e);
-                reply = req.error(XsError.EIO);
+            if (c.isClosed()) {
+                // A reader may still hold requests read before its connection was cut off:
+                // they must not add watches or transactions that nothing would remove.
+                out.accept(req.error(XsError.EIO));
+                return;
             }
-            for (Change ch : changes) {
-                for (Watches.Event ev : watches.fire(ch, store)) {
+            changes.clear();
+            afterReply = null;
+            requester = c;
+            requesterOut = out;
+            try {
+                XsPacket reply;
+                try {
+                    reply = req.reply(dispatch(c, req));
+                } catch (XsException e) {
+                    if (logging) {
+                        LOG.log(System.Logger.Level.DEBUG, () -> c + ": " + req + ": " + e.getMessage());
+                    }
+                    reply = req.error(e.error());
+                } catch (RuntimeException e) {
+                    // A bug in jxen, not the client's fault: the client gets EIO, the daemon carries on.
+                    LOG.log(System.Logger.Level.ERROR, c + ": " + req + " failed inside jxen-xenstored", e);
+                    reply = req.error(XsError.EIO);
+                }
+                fireChanges();
+                out.accept(reply);
+                if (afterReply != null) {
+                    out.accept(afterReply);
+                }
+            } finally {
+                requester = null;
+                requesterOut = null;
+                afterReply = null;
+                changes.clear();
+            }
+        }
+    }
+
+    /**
+     * Sends the events of the changes made so far, once per watch and event path even when a
+     * transaction changed a node several times (xenstored queues one event per node).
+     */
+    private void fireChanges() {
+        if (changes.isEmpty()) {
+            return;
+        }
+        Set<Watches.Event> sent = new java.util.HashSet<>();
+        for (Change ch : changes) {
+            for (Watches.Event ev : watches.fire(ch, store)) {
+                if (sent.add(ev)) {
                     event(ev);
                 }
             }
-            changes.clear();
-            return reply;
         }
+        changes.clear();
     }
 
     private byte[] dispatch(Connection c, XsPacket req) throws XsException {
@@ -185,11 +237,35 @@ public final class XenstoreServer {
         return op.handler().handle(new Request(c, req, caller, tx == null ? store : tx, tx));
     }
 
+    /**
+     * Sends one event: to the requester's output when it is the requester's own, else to the
+     * watcher's connection. An event over the payload limit (a long path with a long token) is
+     * dropped, as xenstored's send_event drops it.
+     */
     private void event(Watches.Event ev) {
         Connection target = (Connection) ev.owner();
-        if (!target.isClosed()) {
-            target.deliverEvent(XsPacket.of(XsOp.WATCH_EVENT, 0, 0, XsPacket.nulTerminated(ev.path(), ev.token())));
+        if (target.isClosed()) {
+            return;
         }
+        XsPacket p = eventPacket(ev);
+        if (p == null) {
+            return;
+        }
+        if (target == requester) {
+            requesterOut.accept(p);
+        } else {
+            target.deliverEvent(p);
+        }
+    }
+
+    private XsPacket eventPacket(Watches.Event ev) {
+        byte[] payload = XsPacket.nulTerminated(ev.path(), ev.token());
+        if (payload.length > XsPacket.PAYLOAD_MAX) {
+            LOG.log(System.Logger.Level.DEBUG, () -> "dropping a watch event of " + payload.length + " bytes for "
+                    + ev.owner() + " (over " + XsPacket.PAYLOAD_MAX + ")");
+            return null;
+        }
+        return XsPacket.of(XsOp.WATCH_EVENT, 0, 0, payload);
     }
 
     // --- payload helpers ---
@@ -369,8 +445,9 @@ public final class XenstoreServer {
                     + " watches (quota)");
         }
         watches.add(new Watches.Watch(c, abs, token, relativeBase, r.caller()));
-        // xenstore.txt: a new watch fires once straight away, with the path as given.
-        event(new Watches.Event(c, raw, token));
+        // xenstore.txt: a new watch fires once straight away, with the path as given; xenstored
+        // sends it after the WATCH reply.
+        afterReply = eventPacket(new Watches.Event(c, raw, token));
         return OK;
     }
 
@@ -601,12 +678,7 @@ public final class XenstoreServer {
         synchronized (lock) {
             changes.clear();
             T result = action.apply(store);
-            for (Change ch : changes) {
-                for (Watches.Event ev : watches.fire(ch, store)) {
-                    event(ev);
-                }
-            }
-            changes.clear();
+            fireChanges();
             return result;
         }
     }

@@ -157,6 +157,57 @@ class SocketServerTest {
         }
     }
 
+    /** Reads exactly {@code n} packets from {@code ch}, with a deadline. */
+    List<XsPacket> readPackets(SocketChannel ch, int n) throws IOException {
+        ch.configureBlocking(false);
+        List<XsPacket> out = new ArrayList<>();
+        XsDecoder decoder = new XsDecoder();
+        ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
+        long deadline = System.nanoTime() + DEADLINE.toNanos();
+        try (Selector sel = Selector.open()) {
+            ch.register(sel, SelectionKey.OP_READ);
+            while (out.size() < n) {
+                int r = ch.read(buf);
+                if (r < 0) {
+                    fail("the server closed the connection after " + out.size() + " of " + n + " packets");
+                }
+                buf.flip();
+                XsPacket p;
+                try {
+                    while ((p = decoder.next(buf)) != null) {
+                        out.add(p);
+                    }
+                } catch (XsDecoder.ProtocolException e) {
+                    fail("the server sent a malformed packet: " + e.getMessage());
+                }
+                buf.compact();
+                if (out.size() < n && r == 0) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        fail("only " + out.size() + " of " + n + " packets within " + DEADLINE + diagnostics());
+                    }
+                    sel.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+                    sel.selectedKeys().clear();
+                }
+            }
+            sel.keys().forEach(SelectionKey::cancel);
+        }
+        ch.configureBlocking(true);
+        return out;
+    }
+
+    static byte[] request(XsOp op, int reqId, String... strings) {
+        byte[] payload = XsPacket.nulTerminated(strings);
+        ByteBuffer b = ByteBuffer.allocate(XsPacket.HEADER_SIZE + payload.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.put(header(op, reqId, payload.length)).put(payload);
+        return b.array();
+    }
+
+    static String describe(XsPacket p) {
+        return p.op() + " " + p.reqId() + " " + new String(p.payload(), java.nio.charset.StandardCharsets.ISO_8859_1)
+                .replace("\0", "|");
+    }
+
     /** A client that must still be served normally, promptly. */
     void assertServes(XsClient c, String key) throws Exception {
         long t0 = System.nanoTime();
@@ -392,5 +443,65 @@ class SocketServerTest {
         Path directory = java.nio.file.Files.createDirectory(dir.resolve("directory"));
         assertThatThrownBy(() -> SocketServer.start(server, directory)).hasMessageContaining("is not a socket");
         assertThat(directory).isDirectory();
+    }
+
+    @Test
+    void aClientGetsItsRepliesAndOwnEventsInXensOrder() throws Exception {
+        SocketChannel ch = raw();
+        // WATCH: the OK, then the watch's first event (xenstored_watch.c, do_watch).
+        send(ch, request(XsOp.WATCH, 1, "/order", "tok"));
+        // WRITE under the watch: the event, then the OK (xenstored_core.c, do_write fires, then acks).
+        send(ch, writeRequest(2, "/order/x", "v"));
+        send(ch, request(XsOp.READ, 3, "/order/x"));
+        assertThat(readPackets(ch, 5)).extracting(SocketServerTest::describe).containsExactly(
+                "WATCH 1 OK|", "WATCH_EVENT 0 /order|tok|", "WATCH_EVENT 0 /order/x|tok|", "WRITE 2 OK|", "READ 3 v");
+    }
+
+    static byte[] writeRequest(int reqId, String path, String value) {
+        byte[] payload = (path + "\0" + value).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        return ByteBuffer.allocate(XsPacket.HEADER_SIZE + payload.length).order(ByteOrder.LITTLE_ENDIAN)
+                .put(header(XsOp.WRITE, reqId, payload.length)).put(payload).array();
+    }
+
+    @Test
+    void anEventOverThePayloadLimitIsDroppedAndTheWriterIsStillAnswered() throws Exception {
+        SocketChannel longToken = raw();
+        String token = "T".repeat(4000);
+        send(longToken, request(XsOp.WATCH, 1, "/", token));
+        assertThat(readPackets(longToken, 2)).extracting(XsPacket::op).containsExactly(XsOp.WATCH, XsOp.WATCH_EVENT);
+        XsClient shortToken = client();
+        shortToken.watch("/", "short");
+        assertThat(shortToken.nextEvent(DEADLINE).token()).isEqualTo("short");
+        // "/" + 200 characters and the long token do not fit in 4096 bytes: that event is dropped,
+        // as xenstored's send_event drops it; the write and every other event go through.
+        String path = "/" + "q".repeat(200);
+        XsClient writer = client();
+        writer.write(path, "v");
+        assertThat(writer.readString(path)).isEqualTo("v");
+        assertThat(shortToken.nextEvent(DEADLINE).path()).isEqualTo(path);
+        writer.write("/s", "v");
+        assertThat(readPackets(longToken, 1)).extracting(SocketServerTest::describe)
+                .containsExactly("WATCH_EVENT 0 /s|" + token + "|");
+    }
+
+    @Test
+    void aPipelinedFloodOfLargeRepliesIsAnsweredInFullAndInOrder() throws Exception {
+        XsClient c = client();
+        String big = "x".repeat(4000);
+        c.write("/big", big);
+        SocketChannel ch = raw();
+        // 16 KiB of READ requests at once: over 3 MB of replies, written in bounded pieces.
+        int n = 16 * 1024 / (XsPacket.HEADER_SIZE + "/big".length() + 1);
+        ByteBuffer all = ByteBuffer.allocate(n * (XsPacket.HEADER_SIZE + 5));
+        for (int i = 0; i < n; i++) {
+            all.put(request(XsOp.READ, 100 + i, "/big"));
+        }
+        send(ch, all.array());
+        List<XsPacket> replies = readPackets(ch, n);
+        for (int i = 0; i < n; i++) {
+            assertThat(replies.get(i).reqId()).isEqualTo(100 + i);
+            assertThat(replies.get(i).payload()).hasSize(4000);
+        }
+        assertServes(c, "after-flood");
     }
 }

@@ -146,6 +146,32 @@ class XenstoreServerTest {
     }
 
     @Test
+    void requestsStillQueuedFromAClosedConnectionLeaveNoState() {
+        // A socket reader may hold requests read before its connection was cut off (its event
+        // queue overflowed): they are answered EIO and add no watch or transaction.
+        DomainConnection gone = new DomainConnection(server, 0, true, p -> {});
+        gone.close();
+        List<XsPacket> out = new ArrayList<>();
+        server.handle(gone, XsPacket.of(XsOp.WATCH, 1, 0, XsPacket.nulTerminated("/", "t")), out::add);
+        server.handle(gone, XsPacket.of(XsOp.TRANSACTION_START, 2, 0, XsPacket.nulTerminated("")), out::add);
+        assertThat(out).extracting(p -> WireClient.error(p)).containsExactly(XsError.EIO, XsError.EIO);
+        assertThat(server.watchCount()).isZero();
+        assertThat(gone.transactions).isEmpty();
+    }
+
+    @Test
+    void aTransactionThatChangesANodeTwiceFiresItsWatchOnce() {
+        dom0.ok(XsOp.WATCH, "/twice", "t");
+        assertThat(dom0.takeEvents()).hasSize(1);
+        int tx = dom0.start();
+        dom0.write(tx, "/twice", "1");
+        dom0.write(tx, "/twice", "2");
+        assertThat(dom0.takeEvents()).isEmpty();
+        dom0.ok(XsOp.TRANSACTION_END, tx, "T");
+        assertThat(dom0.takeEvents()).containsExactly("/twice t");
+    }
+
+    @Test
     void aDomainCannotCrashTheServerWithAStaleTransactionView() {
         // The transaction sees "gone" absent; the domain then creates gone/child outside it and
         // removes the child inside it (found by StoreModelTest: once a NullPointerException).
