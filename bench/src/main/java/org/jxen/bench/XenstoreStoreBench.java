@@ -90,7 +90,7 @@ public class XenstoreStoreBench {
             }
         }
         vifChange = new Change("/local/domain/50/device/vif/0/state", false,
-                store.node(store, dom0, "/local/domain/50/device/vif/0/state"));
+                List.of(store.getPerms(store, dom0, "/local/domain/50/device/vif/0/state")));
     }
 
     @Benchmark

@@ -311,7 +311,7 @@ public final class XenstoreServer {
         if (nul < 0) {
             throw new XsException(XsError.EINVAL, "WRITE without a NUL after the path");
         }
-        String path = path(r, new String(p, 0, nul, StandardCharsets.UTF_8));
+        String path = path(r, new String(p, 0, nul, StandardCharsets.ISO_8859_1));
         byte[] value = java.util.Arrays.copyOfRange(p, nul + 1, p.length);
         store.write(r.view(), r.caller(), path, value);
         return OK;

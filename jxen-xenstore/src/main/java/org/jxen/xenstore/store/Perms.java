@@ -79,11 +79,21 @@ public record Perms(List<Entry> entries) {
      * first one for it), otherwise the default.
      */
     public Access accessOf(int domid) {
-        if (domid == owner()) {
+        return accessOf(domid, -1);
+    }
+
+    /**
+     * What an unprivileged domain with a target (XS_SET_TARGET; -1 for none) may do, as
+     * xenstored's perm_for_conn: everything when it or its target owns the node, otherwise the
+     * first entry for either of them, otherwise the default.
+     */
+    public Access accessOf(int domid, int target) {
+        if (domid == owner() || (target >= 0 && target == owner())) {
             return Access.BOTH;
         }
         for (int i = 1; i < entries.size(); i++) {
-            if (entries.get(i).domid() == domid) {
+            int id = entries.get(i).domid();
+            if (id == domid || (target >= 0 && id == target)) {
                 return entries.get(i).access();
             }
         }

@@ -98,16 +98,29 @@ public final class Store implements View {
         if (c.privileged()) {
             return Access.BOTH;
         }
-        Access a = n.perms().accessOf(c.domid());
-        if (c.target() >= 0) {
-            a = a.or(n.perms().accessOf(c.target()));
-        }
-        return a;
+        return n.perms().accessOf(c.domid(), c.target());
     }
 
-    /** Whether {@code c} may read {@code n} (for watch events too). */
+    /** Whether {@code c} may read {@code n}. */
     public boolean canRead(Caller c, Node n) {
         return access(this, c, n).canRead();
+    }
+
+    /** Whether {@code c} may read a node with these permissions (for watch events). */
+    public boolean canRead(Caller c, Perms perms) {
+        return c.privileged() || perms.accessOf(c.domid(), c.target()).canRead();
+    }
+
+    /** The change of the node at {@code path} (not the root): its permissions and its parent's. */
+    private static Change change(View v, String path, Node n, Perms... more) {
+        List<Perms> readers = new ArrayList<>(2 + more.length);
+        readers.add(n.perms());
+        readers.addAll(List.of(more));
+        Node parent = v.peek(Paths.parent(path));
+        if (parent != null) {
+            readers.add(parent.perms());
+        }
+        return new Change(path, false, readers);
     }
 
     private Node readable(View v, Caller c, String path) throws XsException {
@@ -160,7 +173,7 @@ public final class Store implements View {
         }
         Node updated = n.withValue(value, v.nextGeneration());
         v.put(path, updated);
-        v.changed(new Change(path, false, updated));
+        v.changed(change(v, path, updated));
     }
 
     /** XS_MKDIR: makes the node exist; an existing one is left alone. */
@@ -173,7 +186,7 @@ public final class Store implements View {
             return;
         }
         Node n = create(v, c, path);
-        v.changed(new Change(path, false, n));
+        v.changed(change(v, path, n));
     }
 
     /**
@@ -244,13 +257,21 @@ public final class Store implements View {
             // transaction's view is out of date and its commit would fail anyway.
             throw new XsException(XsError.EAGAIN, "transaction saw no " + parentPath + " but " + path + " exists now");
         }
-        removeTree(v, path, n);
+        List<Change> removed = removeTree(v, path, n);
         v.put(parentPath, parent.withoutChild(Paths.name(path), v.nextGeneration()));
-        v.changed(new Change(path, true, n));
+        // As xenstored's delnode_sub: each removed node fires the watches on exactly it, deepest
+        // first, with its own and its parent's permissions; the node removed fires last, for the
+        // watches on it and its ancestors.
+        for (Change ch : removed.reversed()) {
+            v.changed(ch);
+        }
+        v.changed(new Change(path, false, List.of(n.perms(), parent.perms())));
     }
 
-    private void removeTree(View v, String path, Node n) {
+    /** Removes the tree below and at {@code path}; returns the changes of the nodes below it, top down. */
+    private List<Change> removeTree(View v, String path, Node n) {
         // Iterative depth-first removal: guest-built trees may be deep.
+        List<Change> below = new ArrayList<>();
         List<String> stack = new ArrayList<>();
         stack.add(path);
         List<Node> nodesOf = new ArrayList<>();
@@ -264,10 +285,12 @@ public final class Store implements View {
                 if (cn != null) {
                     stack.add(cp);
                     nodesOf.add(cn);
+                    below.add(new Change(cp, true, List.of(cn.perms(), node.perms())));
                 }
             }
             v.remove(p);
         }
+        return below;
     }
 
     /** XS_SET_PERMS. */
@@ -291,7 +314,7 @@ public final class Store implements View {
         }
         Node updated = n.withPerms(perms, v.nextGeneration());
         v.put(path, updated);
-        v.changed(new Change(path, false, updated));
+        v.changed(change(v, path, updated, n.perms()));
     }
 
     // --- transactions ---

@@ -77,6 +77,14 @@ public final class Transaction implements View {
     }
 
     @Override
+    public Node peek(String path) {
+        if (writes.containsKey(path)) {
+            return writes.get(path);
+        }
+        return copies.containsKey(path) ? copies.get(path) : store.get(path);
+    }
+
+    @Override
     public void put(String path, Node node) {
         get(path);
         writes.put(path, node);

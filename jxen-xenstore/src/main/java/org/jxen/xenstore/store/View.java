@@ -5,6 +5,14 @@ public interface View {
     /** The node at an absolute path, or null. */
     Node get(String path);
 
+    /**
+     * The node, as {@link #get}, but not counted as read: a transaction does not conflict on a
+     * node looked at only for bookkeeping (the parent's permissions of a watch event).
+     */
+    default Node peek(String path) {
+        return get(path);
+    }
+
     /** Stores a node (its generation is already set). */
     void put(String path, Node node);
 

@@ -2,18 +2,19 @@ package org.jxen.xenstore.store;
 
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
- * Registered watches and the matching rules of xenstore.txt, WATCH: a change at path P fires
- * every watch on P or on an ancestor of P, with P as the event path; the removal of P also
- * fires every watch below P, with the watch's own path (the node it watched is gone). A watch
- * registered with a relative path gets relative event paths. Special watches
- * ({@code @introduceDomain}, {@code @releaseDomain}) fire only on those events.
+ * Registered watches and the matching rules of xenstore.txt, WATCH, as xenstored 4.17 applies
+ * them: a change at path P fires every watch on P or on an ancestor of P, with P as the event
+ * path; removing P fires, for each node N below P, the watches on exactly N (with N's path),
+ * then P's own change ({@link Change#exact}). A watcher hears of a change when it may read the
+ * node or its parent. A watch registered with a relative path gets relative event paths.
+ * Special watches ({@code @introduceDomain}, {@code @releaseDomain}) fire only on those events.
  *
  * <p>Threads: under the server's store lock.
  */
@@ -37,11 +38,11 @@ public final class Watches {
     private record Entry(Watch watch, long seq) {}
 
     /**
-     * The watches by path. Sorted, so the watches below a removed node are one sub-map; a change
-     * looks up only its own path and its ancestors, and costs the same whether 10 or 10,000
-     * watches are registered (docs/PERFORMANCE.md, "XenStore": matching used to scan them all).
+     * The watches by path: a change looks up only its own path and its ancestors, and costs the
+     * same whether 10 or 10,000 watches are registered (docs/PERFORMANCE.md, section 7: matching
+     * used to scan them all).
      */
-    private final TreeMap<String, List<Entry>> byPath = new TreeMap<>();
+    private final Map<String, List<Entry>> byPath = new HashMap<>();
     private final Map<Object, Integer> perOwner = new IdentityHashMap<>();
     private long nextSeq;
     private int size;
@@ -100,29 +101,22 @@ public final class Watches {
         return size;
     }
 
-    /** The events a change fires, for watchers allowed to read the node. */
+    /**
+     * The events a change fires: watches on its path, and unless the change is exact, on its
+     * ancestors; each for a watcher allowed to read any of the change's permissions.
+     */
     public List<Event> fire(Change c, Store store) {
         List<Entry> hits = new ArrayList<>();
-        // The changed path and each of its ancestors, up to and including "/".
         String p = c.path();
         while (true) {
             List<Entry> l = byPath.get(p);
             if (l != null) {
                 hits.addAll(l);
             }
-            if (p.equals("/")) {
+            if (c.exact() || p.equals("/")) {
                 break;
             }
             p = Paths.parent(p);
-        }
-        if (c.removal()) {
-            // Every watch strictly below the removed path: keys after "P/" (never a key itself)
-            // and before "P0" ('0' is the character after '/').
-            String below = c.path().equals("/") ? "/" : c.path() + "/";
-            String end = below.substring(0, below.length() - 1) + "0";
-            for (List<Entry> l : byPath.subMap(below, false, end, false).values()) {
-                hits.addAll(l);
-            }
         }
         List<Event> out = new ArrayList<>(hits.size());
         if (hits.isEmpty()) {
@@ -133,11 +127,10 @@ public final class Watches {
         }
         for (Entry e : hits) {
             Watch w = e.watch();
-            if (c.node() != null && !w.watcher().privileged() && !store.canRead(w.watcher(), c.node())) {
+            if (!w.watcher().privileged() && c.readers().stream().noneMatch(perms -> store.canRead(w.watcher(), perms))) {
                 continue;
             }
-            String eventPath = Paths.isChild(c.path(), w.path()) ? c.path() : w.path();
-            out.add(new Event(w.owner(), relative(w, eventPath), w.token()));
+            out.add(new Event(w.owner(), relative(w, c.path()), w.token()));
         }
         return out;
     }

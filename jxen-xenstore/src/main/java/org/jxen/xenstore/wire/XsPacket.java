@@ -61,27 +61,35 @@ public record XsPacket(int type, int reqId, int txId, byte[] payload) {
      * The payload from {@code from} split at NULs: the strings each followed by a NUL. Bytes after
      * the last NUL (an unterminated string) come last, as one more string; callers that need
      * terminated strings check the payload's last byte.
+     *
+     * <p>Strings are bytes on the wire (xenstored copies them with strcpy): they are decoded as
+     * ISO-8859-1, one char per byte, so a watch token of any bytes comes back in its events byte
+     * for byte and two different tokens never compare equal. Paths are checked for their ASCII
+     * alphabet separately.
      */
     public static List<String> strings(byte[] payload, int from) {
         List<String> out = new ArrayList<>();
         int start = from;
         for (int i = from; i < payload.length; i++) {
             if (payload[i] == 0) {
-                out.add(new String(payload, start, i - start, StandardCharsets.UTF_8));
+                out.add(new String(payload, start, i - start, StandardCharsets.ISO_8859_1));
                 start = i + 1;
             }
         }
         if (start < payload.length) {
-            out.add(new String(payload, start, payload.length - start, StandardCharsets.UTF_8));
+            out.add(new String(payload, start, payload.length - start, StandardCharsets.ISO_8859_1));
         }
         return out;
     }
 
-    /** Strings, each followed by a NUL: the payload format of most requests and replies. */
+    /**
+     * Strings, each followed by a NUL: the payload format of most requests and replies. Encoded
+     * as ISO-8859-1, the inverse of {@link #strings} (a char above 0xFF becomes '?').
+     */
     public static byte[] nulTerminated(String... strings) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         for (String s : strings) {
-            out.writeBytes(s.getBytes(StandardCharsets.UTF_8));
+            out.writeBytes(s.getBytes(StandardCharsets.ISO_8859_1));
             out.write(0);
         }
         return out.toByteArray();

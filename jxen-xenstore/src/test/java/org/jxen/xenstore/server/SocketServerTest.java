@@ -504,4 +504,24 @@ class SocketServerTest {
         }
         assertServes(c, "after-flood");
     }
+
+    @Test
+    void watchTokensAreBytesAndComeBackUnchanged() throws Exception {
+        SocketChannel ch = raw();
+        byte[][] tokens = {{'a', (byte) 0xe9, 'b'}, {(byte) 0xff}, {(byte) 0xfe}};
+        int req = 1;
+        for (byte[] t : tokens) {
+            ByteBuffer payload = ByteBuffer.allocate(3 + t.length).put(new byte[] {'/', 'w', 0}).put(t);
+            byte[] p = java.util.Arrays.copyOf(payload.array(), payload.capacity() + 1);
+            send(ch, ByteBuffer.allocate(XsPacket.HEADER_SIZE + p.length).order(ByteOrder.LITTLE_ENDIAN)
+                    .put(header(XsOp.WATCH, req++, p.length)).put(p).array());
+        }
+        List<XsPacket> got = readPackets(ch, 6);
+        for (int i = 0; i < tokens.length; i++) {
+            assertThat(got.get(2 * i).op()).as("WATCH reply %d", i).isEqualTo(XsOp.WATCH);
+            byte[] expected = java.util.Arrays.copyOf(new byte[] {'/', 'w', 0}, 3 + tokens[i].length + 1);
+            System.arraycopy(tokens[i], 0, expected, 3, tokens[i].length);
+            assertThat(got.get(2 * i + 1).payload()).as("event %d", i).isEqualTo(expected);
+        }
+    }
 }

@@ -575,6 +575,36 @@ class XenstoreServerTest {
         }
 
         @Test
+        void aRemovalFiresForEachRemovedNodeWithThatNodesPermissions() {
+            // Domain 5 may read /priv/child but not /priv: Dom0 removing /priv still tells it
+            // (xenstored's delnode_sub fires per node, watch_permitted checks each node).
+            dom0.write("/priv/child", "");
+            dom0.ok(XsOp.SET_PERMS, "/priv", "n0");
+            dom0.ok(XsOp.SET_PERMS, "/priv/child", "n0", "r5");
+            dom5.ok(XsOp.WATCH, "/priv/child", "c");
+            dom5.ok(XsOp.WATCH, "/priv/never-existed", "n");
+            dom5.ok(XsOp.WATCH, "/priv", "p");
+            assertThat(dom5.takeEvents()).hasSize(3);
+            dom0.ok(XsOp.RM, "/priv");
+            // Not /priv itself (unreadable to 5, and so is its parent "/"), nor a path that never existed.
+            assertThat(dom5.takeEvents()).containsExactly("/priv/child c");
+        }
+
+        @Test
+        void aWatcherHearsOfAChangeToANodeWhoseParentItMayRead() {
+            dom0.write("/open/secret", "s");
+            dom0.ok(XsOp.SET_PERMS, "/open", "n0", "r5");
+            dom0.ok(XsOp.SET_PERMS, "/open/secret", "n0");
+            dom5.ok(XsOp.WATCH, "/open", "o");
+            dom5.takeEvents();
+            dom0.write("/open/secret", "t");
+            assertThat(dom5.takeEvents()).containsExactly("/open/secret o");
+            // Losing access by SET_PERMS is still heard of (the old permissions count).
+            dom0.ok(XsOp.SET_PERMS, "/open", "n0");
+            assertThat(dom5.takeEvents()).containsExactly("/open o");
+        }
+
+        @Test
         void eventsForADomainsRelativeWatchAreRelative() {
             dom5.ok(XsOp.WATCH, "device", "rel");
             dom5.ok(XsOp.WATCH, "/local/domain/5/device", "abs");

@@ -126,15 +126,17 @@ class StoreTest {
         store.write(store, DOM0, "/r/a/b", b("1"));
         store.write(store, DOM0, "/r/c", b("2"));
         int before = store.size();
+        changes.clear();
         store.rm(store, DOM0, "/r");
         assertThat(store.size()).isEqualTo(before - 4);
         assertError(XsError.ENOENT, () -> store.read(store, DOM0, "/r"));
         assertError(XsError.ENOENT, () -> store.read(store, DOM0, "/r/a/b"));
         assertThat(store.directory(store, DOM0, "/")).doesNotContain("r");
-        assertThat(changes).last().satisfies(c -> {
-            assertThat(c.path()).isEqualTo("/r");
-            assertThat(c.removal()).isTrue();
-        });
+        // Each node below fires on its own path, exactly, deepest first; "/r" itself last.
+        List<String> fired = changes.stream().map(c -> c.path() + (c.exact() ? " exact" : "")).toList();
+        assertThat(fired).containsExactlyInAnyOrder("/r/a/b exact", "/r/a exact", "/r/c exact", "/r");
+        assertThat(fired.getLast()).isEqualTo("/r");
+        assertThat(fired.indexOf("/r/a/b exact")).isLessThan(fired.indexOf("/r/a exact"));
     }
 
     @Test
@@ -278,9 +280,13 @@ class StoreTest {
         perms("/granted", "n0", "r5");
         assertThat(s(store.read(store, dm, "/granted"))).as("entries granted to 5").isEqualTo("g");
         assertError(XsError.EACCES, () -> store.write(store, dm, "/granted", b("x")));
+        // The first entry for the domain or its target decides (xenstored's perm_for_conn), not
+        // the two together: r5 comes first, so 7's write is not added.
         perms("/granted", "n0", "r5", "w7");
-        store.write(store, dm, "/granted", b("both"));
-        assertThat(s(store.read(store, dm, "/granted"))).isEqualTo("both");
+        assertError(XsError.EACCES, () -> store.write(store, dm, "/granted", b("x")));
+        perms("/granted", "n0", "w7", "r5");
+        store.write(store, dm, "/granted", b("w7"));
+        assertError(XsError.EACCES, () -> store.read(store, dm, "/granted"));
         assertError(XsError.EACCES, () -> store.read(store, new Caller(7, false, -1), "/granted"));
         assertError(XsError.EACCES, () -> store.read(store, dm, "/local/domain/6"));
     }
@@ -366,21 +372,27 @@ class StoreTest {
     }
 
     @Test
-    void changesReportTheNodeAfterAWriteAndBeforeARemoval() throws Exception {
+    void changesCarryThePermissionsThatLetAWatcherHearOfThem() throws Exception {
         store.write(store, DOM0, "/c", b("v"));
+        perms("/", "n0", "r7");
+        changes.clear();
+        store.write(store, DOM0, "/c", b("w"));
+        // The node's own permissions, then its parent's (xenstored's watch_permitted).
         assertThat(changes).singleElement().satisfies(c -> {
             assertThat(c.path()).isEqualTo("/c");
-            assertThat(c.removal()).isFalse();
-            assertThat(c.node().value()).isEqualTo(b("v"));
+            assertThat(c.exact()).isFalse();
+            assertThat(c.readers()).extracting(Perms::strings).containsExactly(List.of("n0"), List.of("n0", "r7"));
         });
         changes.clear();
         perms("/c", "n0", "r5");
-        assertThat(changes).singleElement().extracting(Change::path).isEqualTo("/c");
+        // SET_PERMS: the new permissions, the old ones, the parent's.
+        assertThat(changes).singleElement().satisfies(c -> assertThat(c.readers()).extracting(Perms::strings)
+                .containsExactly(List.of("n0", "r5"), List.of("n0"), List.of("n0", "r7")));
         changes.clear();
         store.rm(store, DOM0, "/c");
         assertThat(changes).singleElement().satisfies(c -> {
-            assertThat(c.removal()).isTrue();
-            assertThat(c.node().perms().strings()).containsExactly("n0", "r5");
+            assertThat(c.exact()).isFalse();
+            assertThat(c.readers()).extracting(Perms::strings).containsExactly(List.of("n0", "r5"), List.of("n0", "r7"));
         });
     }
 

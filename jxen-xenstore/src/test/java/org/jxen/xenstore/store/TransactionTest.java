@@ -211,7 +211,7 @@ class TransactionTest {
         assertThat(changes).isEmpty();
         store.commit(t);
         assertThat(changes).extracting(Change::path).containsExactly("/a", "/b", "/x/m");
-        assertThat(changes).extracting(Change::removal).containsExactly(false, true, false);
+        assertThat(changes).extracting(Change::exact).containsExactly(false, false, false);
     }
 
     @Test

@@ -26,8 +26,13 @@ class WatchesTest {
         return new Watches.Watch(conn, path, token, null, Caller.DOM0);
     }
 
-    List<String> fire(String path, boolean removal, Node node) {
-        return watches.fire(new Change(path, removal, node), store).stream().map(e -> e.path() + " " + e.token()).toList();
+    List<String> fire(String path, boolean exact, Node node) {
+        return fire(path, exact, node.perms());
+    }
+
+    List<String> fire(String path, boolean exact, Perms... readers) {
+        return watches.fire(new Change(path, exact, List.of(readers)), store).stream().map(e -> e.path() + " " + e.token())
+                .toList();
     }
 
     @Test
@@ -41,19 +46,30 @@ class WatchesTest {
     }
 
     @Test
-    void aRemovalAlsoFiresWatchesBelowWithTheirOwnPath() {
+    void anExactChangeFiresOnlyTheWatchesOnItsPath() {
+        // Each node below a removed one fires this way (xenstored's delnode_sub).
         watches.add(watch("/a", "a"));
         watches.add(watch("/a/b/c", "abc"));
-        watches.add(watch("/x", "x"));
-        assertThat(fire("/a/b", true, readable)).containsExactly("/a/b a", "/a/b/c abc");
-        assertThat(fire("/a/b", false, readable)).containsExactly("/a/b a");
+        watches.add(watch("/a/b/c/d", "abcd"));
+        assertThat(fire("/a/b/c", true, readable)).containsExactly("/a/b/c abc");
+        assertThat(fire("/a/b/c", false, readable)).containsExactly("/a/b/c a", "/a/b/c abc");
+    }
+
+    @Test
+    void aWatcherHearsOfANodeItCannotReadWhenItCanReadAnyOfTheChangesPermissions() throws Exception {
+        // xenstored's watch_permitted: the node's, its parent's, or (SET_PERMS) its old ones.
+        watches.add(new Watches.Watch(conn, "/p", "five", null, Caller.domain(5)));
+        Perms secret5 = Perms.of(0, Access.NONE);
+        Perms readable5 = Perms.parse(List.of("n0", "r5"));
+        assertThat(fire("/p/x", false, secret5)).isEmpty();
+        assertThat(fire("/p/x", false, secret5, readable5)).containsExactly("/p/x five");
     }
 
     @Test
     void relativeWatchesGetRelativeEventPaths() {
         watches.add(new Watches.Watch(conn, "/local/domain/5/dev", "t", "/local/domain/5", Caller.domain(5)));
         assertThat(fire("/local/domain/5/dev/x", false, Node.empty(Perms.of(5, Access.NONE), 1))).containsExactly("dev/x t");
-        assertThat(fire("/local/domain/5", true, Node.empty(Perms.of(5, Access.NONE), 1))).containsExactly("dev t");
+        assertThat(fire("/local/domain/5/dev", true, Node.empty(Perms.of(5, Access.NONE), 1))).containsExactly("dev t");
     }
 
     @Test
@@ -103,13 +119,13 @@ class WatchesTest {
 
     /**
      * The path index gives exactly the events of the rule itself, checked against every watch
-     * in registration order: P or an ancestor watched fires with P; on removal, watches below P
-     * fire with their own path. Watches are added and removed at random first.
+     * in registration order: P or an ancestor watched fires with P, or only P for an exact
+     * change. Watches are added and removed at random first.
      */
     @Property(tries = 300)
     void theIndexFiresWhatScanningEveryWatchFires(@ForAll @Size(max = 12) List<@From("paths") String> watched,
             @ForAll @Size(max = 6) List<@From("paths") String> unwatch,
-            @ForAll("paths") String changed, @ForAll boolean removal) {
+            @ForAll("paths") String changed, @ForAll boolean exact) {
         Watches w = new Watches();
         List<Watches.Watch> model = new ArrayList<>();
         for (int i = 0; i < watched.size(); i++) {
@@ -125,14 +141,12 @@ class WatchesTest {
         }
         List<String> expected = new ArrayList<>();
         for (Watches.Watch x : model) {
-            if (Paths.isChild(changed, x.path())) {
+            if (exact ? changed.equals(x.path()) : Paths.isChild(changed, x.path())) {
                 expected.add(changed + " " + x.token());
-            } else if (removal && Paths.isChild(x.path(), changed)) {
-                expected.add(x.path() + " " + x.token());
             }
         }
-        assertThat(w.fire(new Change(changed, removal, readable), store).stream().map(e -> e.path() + " " + e.token()))
-                .containsExactlyElementsOf(expected);
+        assertThat(w.fire(new Change(changed, exact, List.of(readable.perms())), store).stream()
+                .map(e -> e.path() + " " + e.token())).containsExactlyElementsOf(expected);
         assertThat(w.size()).isEqualTo(model.size());
         assertThat(w.count(conn)).isEqualTo((int) model.stream().filter(x -> x.owner() == conn).count());
     }
