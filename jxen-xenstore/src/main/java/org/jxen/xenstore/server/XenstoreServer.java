@@ -84,16 +84,18 @@ public final class XenstoreServer {
         op(XsOp.SET_PERMS, this::setPerms);
         op(XsOp.WATCH, this::watch, Flag.NOTID);
         op(XsOp.UNWATCH, this::unwatch, Flag.NOTID);
-        op(XsOp.RESET_WATCHES, this::resetWatches, Flag.NOTID);
+        op(XsOp.RESET_WATCHES, this::resetWatches);
         op(XsOp.TRANSACTION_START, this::transactionStart);
         op(XsOp.TRANSACTION_END, this::transactionEnd);
-        op(XsOp.GET_DOMAIN_PATH, this::getDomainPath, Flag.NOTID);
-        op(XsOp.IS_DOMAIN_INTRODUCED, this::isDomainIntroduced, Flag.PRIV, Flag.NOTID);
-        op(XsOp.INTRODUCE, this::introduce, Flag.PRIV, Flag.NOTID);
-        op(XsOp.RELEASE, this::release, Flag.PRIV, Flag.NOTID);
-        op(XsOp.RESUME, this::resume, Flag.PRIV, Flag.NOTID);
-        op(XsOp.SET_TARGET, this::setTarget, Flag.PRIV, Flag.NOTID);
-        op(XsOp.CONTROL, this::control, Flag.PRIV, Flag.NOTID);
+        // Flags as xenstored 4.17's wire_funcs: only WATCH and UNWATCH ignore the tx_id; on
+        // every other op an unknown tx_id is ENOENT.
+        op(XsOp.GET_DOMAIN_PATH, this::getDomainPath);
+        op(XsOp.IS_DOMAIN_INTRODUCED, this::isDomainIntroduced, Flag.PRIV);
+        op(XsOp.INTRODUCE, this::introduce, Flag.PRIV);
+        op(XsOp.RELEASE, this::release, Flag.PRIV);
+        op(XsOp.RESUME, this::resume, Flag.PRIV);
+        op(XsOp.SET_TARGET, this::setTarget, Flag.PRIV);
+        op(XsOp.CONTROL, this::control, Flag.PRIV);
     }
 
     private void op(XsOp op, Handler h, Flag... flags) {
@@ -270,6 +272,15 @@ public final class XenstoreServer {
 
     // --- payload helpers ---
 
+    /** The NUL-terminated strings of a payload, as xenstored's get_strings counts them (a tail without NUL is not one). */
+    private static List<String> terminatedStrings(byte[] p) {
+        int end = p.length;
+        while (end > 0 && p[end - 1] != 0) {
+            end--;
+        }
+        return XsPacket.strings(java.util.Arrays.copyOf(p, end), 0);
+    }
+
     /** The payload as exactly {@code n} NUL-terminated strings. */
     private static List<String> args(Request r, int n) throws XsException {
         byte[] p = r.payload();
@@ -426,11 +437,10 @@ public final class XenstoreServer {
     }
 
     private byte[] watch(Request r) throws XsException {
-        byte[] p = r.payload();
-        List<String> a = XsPacket.strings(p, 0);
-        // Old clients add a third, reserved, empty string.
-        if (p.length == 0 || p[p.length - 1] != 0 || a.size() < 2 || a.size() > 3) {
-            throw new XsException(XsError.EINVAL, "WATCH needs a path and a token");
+        List<String> a = terminatedStrings(r.payload());
+        // xenstored 4.17 wants exactly two (get_strings): a path and a token.
+        if (a.size() != 2) {
+            throw new XsException(XsError.EINVAL, "WATCH needs a path and a token, got " + a.size() + " strings");
         }
         String raw = a.get(0);
         String token = a.get(1);
@@ -440,9 +450,11 @@ public final class XenstoreServer {
         if (watches.has(c, abs, token)) {
             throw new XsException(XsError.EEXIST, "watch " + raw + " with token " + token + " exists");
         }
-        if (!c.privileged() && watches.count(c) >= store.quota().watches()) {
-            throw new XsException(XsError.ENOSPC, "domain " + c.domid() + " has " + store.quota().watches()
-                    + " watches (quota)");
+        // As xenstored 4.17 (do_watch: count > quota, then E2BIG): a domain may hold one watch
+        // over the quota.
+        if (!c.privileged() && watches.count(c) > store.quota().watches()) {
+            throw new XsException(XsError.E2BIG, "domain " + c.domid() + " has " + watches.count(c)
+                    + " watches (quota " + store.quota().watches() + ")");
         }
         watches.add(new Watches.Watch(c, abs, token, relativeBase, r.caller()));
         // xenstore.txt: a new watch fires once straight away, with the path as given; xenstored
@@ -452,12 +464,18 @@ public final class XenstoreServer {
     }
 
     private byte[] unwatch(Request r) throws XsException {
-        List<String> a = XsPacket.strings(r.payload(), 0);
-        if (r.payload().length == 0 || r.payload()[r.payload().length - 1] != 0 || a.size() < 2 || a.size() > 3) {
-            throw new XsException(XsError.EINVAL, "UNWATCH needs a path and a token");
+        List<String> a = terminatedStrings(r.payload());
+        if (a.size() != 2) {
+            throw new XsException(XsError.EINVAL, "UNWATCH needs a path and a token, got " + a.size() + " strings");
         }
         String raw = a.get(0);
-        String abs = Paths.isSpecial(raw) ? raw : Paths.canonical(raw, r.conn().domid());
+        String abs;
+        try {
+            abs = Paths.isSpecial(raw) ? raw : Paths.canonical(raw, r.conn().domid());
+        } catch (XsException e) {
+            // No watch can have an invalid path: xenstored answers ENOENT here.
+            throw new XsException(XsError.ENOENT, "no watch " + raw + " (" + e.getMessage() + ")");
+        }
         if (!watches.remove(r.conn(), abs, a.get(1))) {
             throw new XsException(XsError.ENOENT, "no watch " + raw + " with token " + a.get(1));
         }
@@ -475,7 +493,8 @@ public final class XenstoreServer {
             throw new XsException(XsError.EBUSY, "TRANSACTION_START inside transaction " + r.tx().id());
         }
         Connection c = r.conn();
-        if (!c.privileged() && c.transactions.size() >= store.quota().transactions()) {
+        // As xenstored 4.17 (transaction_started > quota): one over the quota is still allowed.
+        if (!c.privileged() && c.transactions.size() > store.quota().transactions()) {
             throw new XsException(XsError.ENOSPC, "domain " + c.domid() + " has " + c.transactions.size()
                     + " open transactions (quota)");
         }
@@ -493,7 +512,7 @@ public final class XenstoreServer {
             throw new XsException(XsError.EINVAL, "TRANSACTION_END takes T or F, got \"" + arg + "\"");
         }
         if (r.tx() == null) {
-            throw new XsException(XsError.EINVAL, "TRANSACTION_END outside a transaction");
+            throw new XsException(XsError.ENOENT, "TRANSACTION_END outside a transaction");
         }
         r.conn().transactions.remove(r.tx().id());
         if (arg.equals("T")) {
@@ -511,36 +530,44 @@ public final class XenstoreServer {
     }
 
     private byte[] introduce(Request r) throws XsException {
-        List<String> a = XsPacket.strings(r.payload(), 0);
+        List<String> a = terminatedStrings(r.payload());
         if (a.size() < 3) {
-            throw new XsException(XsError.EINVAL, "INTRODUCE needs domid, mfn and event channel");
+            throw new XsException(XsError.EINVAL, "INTRODUCE needs domid, gfn and event channel");
         }
         int domid = domid(a.get(0));
-        long mfn;
+        // The gfn is not used (xenstored ignores it too): the ring is mapped by the Xen-ABI layer.
         int port;
         try {
-            mfn = Long.parseLong(a.get(1));
             port = Integer.parseInt(a.get(2));
         } catch (NumberFormatException e) {
-            throw new XsException(XsError.EINVAL, "INTRODUCE mfn \"" + a.get(1) + "\" or event channel \"" + a.get(2) + "\"");
+            port = 0;
         }
-        introduceDomain(domid, mfn, port);
+        if (port <= 0) {
+            throw new XsException(XsError.EINVAL, "INTRODUCE event channel \"" + a.get(2) + "\"");
+        }
+        introduceDomain(domid, 0, port);
         return OK;
     }
 
-    private byte[] release(Request r) throws XsException {
+    /** RELEASE and RESUME's argument: an introduced domain other than 0 (xenstored's onearg_domain). */
+    private int otherDomain(Request r) throws XsException {
         int domid = domid(args(r, 1).get(0));
-        if (!releaseDomain(domid)) {
+        if (domid == 0) {
+            throw new XsException(XsError.EINVAL, r.packet().op() + " of domain 0");
+        }
+        if (!domains.introduced(domid)) {
             throw new XsException(XsError.ENOENT, "domain " + domid + " is not introduced");
         }
+        return domid;
+    }
+
+    private byte[] release(Request r) throws XsException {
+        releaseDomain(otherDomain(r));
         return OK;
     }
 
     private byte[] resume(Request r) throws XsException {
-        int domid = domid(args(r, 1).get(0));
-        if (!domains.resume(domid)) {
-            throw new XsException(XsError.ENOENT, "domain " + domid + " is not introduced");
-        }
+        domains.resume(otherDomain(r));
         return OK;
     }
 
@@ -548,9 +575,12 @@ public final class XenstoreServer {
         List<String> a = args(r, 2);
         int domid = domid(a.get(0));
         int target = domid(a.get(1));
-        if (!domains.setTarget(domid, target)) {
-            throw new XsException(XsError.ENOENT, "domain " + domid + " is not introduced");
+        for (int d : new int[] {domid, target}) {
+            if (!domains.introduced(d)) {
+                throw new XsException(XsError.ENOENT, "domain " + d + " is not introduced");
+            }
         }
+        domains.setTarget(domid, target);
         return OK;
     }
 
@@ -644,28 +674,52 @@ public final class XenstoreServer {
 
     // --- the toolstack's side ---
 
-    /** Introduces a domain (as XS_INTRODUCE) and fires {@code @introduceDomain}. */
-    public void introduceDomain(int domid, long mfn, int evtchn) {
+    /**
+     * Introduces a domain (as XS_INTRODUCE): the first time, fires {@code @introduceDomain}; again
+     * (xenstored uses it to rebind the event channel), it does not. Either way the domain's
+     * connections start afresh, without watches or transactions (xenstored's domain_conn_reset).
+     */
+    public void introduceDomain(int domid, long gfn, int evtchn) {
         synchronized (lock) {
-            domains.introduce(domid, mfn, evtchn);
-            for (Watches.Event ev : watches.fireSpecial("@introduceDomain", specialPerms.get("@introduceDomain"))) {
-                event(ev);
-            }
-        }
-    }
-
-    /** Releases a domain (as XS_RELEASE) and fires {@code @releaseDomain}; false if it was not introduced. */
-    public boolean releaseDomain(int domid) {
-        synchronized (lock) {
-            if (!domains.release(domid)) {
-                return false;
-            }
+            boolean known = domains.introduced(domid);
+            domains.introduce(domid, gfn, evtchn);
             for (Connection c : connections) {
                 if (c.domid() == domid && !c.privileged()) {
                     watches.removeAll(c);
                     c.transactions.clear();
                 }
             }
+            if (!known) {
+                for (Watches.Event ev : watches.fireSpecial("@introduceDomain", specialPerms.get("@introduceDomain"))) {
+                    event(ev);
+                }
+            }
+        }
+    }
+
+    /**
+     * Releases a domain (as XS_RELEASE): its connections end, every node it owns goes (firing
+     * watches, as xenstored's domain_tree_remove), it leaves the special nodes' permissions, and
+     * {@code @releaseDomain} fires. False if it was not introduced.
+     */
+    public boolean releaseDomain(int domid) {
+        synchronized (lock) {
+            if (domid == 0 || !domains.release(domid)) {
+                return false;
+            }
+            for (Connection c : connections) {
+                if (c.domid() == domid && !c.privileged()) {
+                    disconnect(c);
+                    c.shutdownTransport();
+                }
+            }
+            try {
+                store.removeOwnedBy(domid);
+            } catch (XsException e) {
+                LOG.log(System.Logger.Level.ERROR, "removing the nodes of domain " + domid + ": " + e.getMessage());
+            }
+            fireChanges();
+            specialPerms.replaceAll((name, perms) -> perms.without(domid));
             for (Watches.Event ev : watches.fireSpecial("@releaseDomain", specialPerms.get("@releaseDomain"))) {
                 event(ev);
             }

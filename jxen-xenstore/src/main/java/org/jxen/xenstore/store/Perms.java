@@ -67,6 +67,21 @@ public record Perms(List<Entry> entries) {
         return entries.get(0).access();
     }
 
+    /**
+     * The same permissions without {@code domid}, for a domain that is gone (xenstored's
+     * remove_domid_from_perm): its entries dropped, and Dom0 the owner if it owned them.
+     */
+    public Perms without(int domid) {
+        List<Entry> e = new ArrayList<>();
+        e.add(owner() == domid ? new Entry(0, others()) : entries.get(0));
+        for (int i = 1; i < entries.size(); i++) {
+            if (entries.get(i).domid() != domid) {
+                e.add(entries.get(i));
+            }
+        }
+        return new Perms(e);
+    }
+
     /** The same permissions with another owner. */
     public Perms withOwner(int domid) {
         List<Entry> e = new ArrayList<>(entries);

@@ -53,6 +53,33 @@ public final class Store implements View {
     }
 
     /** Nodes owned by a domain (its node quota usage). */
+    /**
+     * Removes every node {@code domid} owns, with what lies below it, firing watches as RM does:
+     * what xenstored does when a domain goes (domain_tree_remove; its keep_orphans option, off by
+     * default, is not offered). Returns how many subtrees went.
+     */
+    public int removeOwnedBy(int domid) throws XsException {
+        if (ownedBy(domid) == 0) {
+            return 0;
+        }
+        // Sorted, a node comes before everything below it: removing it takes those too.
+        List<String> owned = new ArrayList<>();
+        for (var e : nodes.entrySet()) {
+            if (!e.getKey().equals("/") && e.getValue().perms().owner() == domid) {
+                owned.add(e.getKey());
+            }
+        }
+        owned.sort(null);
+        int removed = 0;
+        for (String path : owned) {
+            if (nodes.containsKey(path)) {
+                rm(this, Caller.DOM0, path);
+                removed++;
+            }
+        }
+        return removed;
+    }
+
     public int ownedBy(int domid) {
         return ownedNodes.getOrDefault(domid, 0);
     }

@@ -380,9 +380,16 @@ class XenstoreServerTest {
             assertThat(dom0.err(XsOp.RELEASE, "9")).isEqualTo(XsError.ENOENT);
             assertThat(dom0.err(XsOp.RESUME, "9")).isEqualTo(XsError.ENOENT);
             assertThat(dom0.err(XsOp.SET_TARGET, "9", "5")).isEqualTo(XsError.ENOENT);
-            assertThat(dom0.err(XsOp.INTRODUCE, "9", "x", "3")).isEqualTo(XsError.EINVAL);
+            // As xenstored: the gfn is ignored, the event channel must be a positive number,
+            // RELEASE and RESUME of domain 0 are EINVAL.
+            assertThat(dom0.ok(XsOp.INTRODUCE, "9", "x", "3")).isEqualTo("OK\0");
+            assertThat(dom0.err(XsOp.INTRODUCE, "10", "1", "0")).isEqualTo(XsError.EINVAL);
+            assertThat(dom0.err(XsOp.INTRODUCE, "10", "1", "x")).isEqualTo(XsError.EINVAL);
             assertThat(dom0.err(XsOp.INTRODUCE, "9", "1")).isEqualTo(XsError.EINVAL);
             assertThat(dom0.err(XsOp.INTRODUCE, "99999", "1", "1")).isEqualTo(XsError.EINVAL);
+            assertThat(dom0.err(XsOp.RELEASE, "0")).isEqualTo(XsError.EINVAL);
+            assertThat(dom0.err(XsOp.RESUME, "0")).isEqualTo(XsError.EINVAL);
+            assertThat(dom0.err(XsOp.TRANSACTION_END, "T")).as("outside a transaction").isEqualTo(XsError.ENOENT);
         }
 
         @ParameterizedTest
@@ -406,6 +413,8 @@ class XenstoreServerTest {
             WireClient dm = new WireClient(server, 7, false);
             assertThat(dm.err(XsOp.READ, "/local/domain/5/secret")).isEqualTo(XsError.EACCES);
             dom0.ok(XsOp.INTRODUCE, "7", "1", "1");
+            assertThat(dom0.err(XsOp.SET_TARGET, "7", "5")).as("the target must be introduced").isEqualTo(XsError.ENOENT);
+            dom0.ok(XsOp.INTRODUCE, "5", "1", "1");
             assertThat(dom0.ok(XsOp.SET_TARGET, "7", "5")).isEqualTo("OK\0");
             assertThat(dm.read("/local/domain/5/secret")).isEqualTo("s");
             dm.write("/local/domain/5/from-dm", "d");
@@ -437,7 +446,7 @@ class XenstoreServerTest {
             int tx = dom0.start();
             assertThat(dom0.err(XsOp.TRANSACTION_END, tx, "X")).isEqualTo(XsError.EINVAL);
             assertThat(dom0.err(XsOp.TRANSACTION_END, tx, "T", "F")).isEqualTo(XsError.EINVAL);
-            assertThat(dom0.err(XsOp.TRANSACTION_END, 0, "T")).as("outside a transaction").isEqualTo(XsError.EINVAL);
+            assertThat(dom0.err(XsOp.TRANSACTION_END, 0, "T")).as("outside a transaction").isEqualTo(XsError.ENOENT);
             assertThat(dom0.ok(XsOp.TRANSACTION_END, tx, "F")).isEqualTo("OK\0");
         }
 
@@ -666,7 +675,46 @@ class XenstoreServerTest {
             dom0.ok(XsOp.RELEASE, "5");
             dom0.write("/local/domain/5/x", "v");
             assertThat(dom5.takeEvents()).isEmpty();
+            // The domain's connection ended with it (xenstored frees it).
+            assertThat(dom5.conn.isClosed()).isTrue();
+            assertThatThrownBy(() -> dom5.read("x")).isInstanceOf(IllegalStateException.class);
+            assertThat(tx).isNotZero();
+        }
+
+        @Test
+        void releasingADomainRemovesWhatItOwnsAndItsSpecialPermissions() {
+            dom0.ok(XsOp.INTRODUCE, "6", "1", "1");
+            dom6.write("data/x", "1");
+            dom0.write("/shared/of6", "s");
+            dom0.ok(XsOp.SET_PERMS, "/shared/of6", "n6");
+            dom0.write("/local/domain/6/kept-by-0", "k");
+            dom0.ok(XsOp.SET_PERMS, "/local/domain/6/kept-by-0", "n0");
+            dom0.ok(XsOp.SET_PERMS, "@releaseDomain", "n0", "r6");
+            dom0.ok(XsOp.WATCH, "/shared", "w");
+            dom0.takeEvents();
+            dom0.ok(XsOp.RELEASE, "6");
+            // xenstored's domain_tree_remove: every node domain 6 owned, with what lies below.
+            assertThat(dom0.err(XsOp.READ, "/shared/of6")).isEqualTo(XsError.ENOENT);
+            assertThat(dom0.err(XsOp.READ, "/local/domain/6")).isEqualTo(XsError.ENOENT);
+            assertThat(dom0.read("/shared")).isEmpty();
+            assertThat(dom0.takeEvents()).containsExactly("/shared/of6 w");
+            assertThat(dom0.ok(XsOp.GET_PERMS, "@releaseDomain")).isEqualTo("n0\0");
+        }
+
+        @Test
+        void introducingADomainAgainDoesNotFireIntroduceDomainButResetsItsConnection() {
+            dom0.ok(XsOp.WATCH, "@introduceDomain", "i");
+            dom0.takeEvents();
+            dom0.ok(XsOp.INTRODUCE, "5", "1", "1");
+            assertThat(dom0.takeEvents()).containsExactly("@introduceDomain i");
+            dom5.ok(XsOp.WATCH, "x", "t");
+            int tx = dom5.start();
+            dom0.ok(XsOp.INTRODUCE, "5", "1", "2");
+            assertThat(dom0.takeEvents()).isEmpty();
             assertThat(dom5.err(XsOp.READ, tx, "x")).isEqualTo(XsError.ENOENT);
+            dom5.takeEvents();
+            dom0.write("/local/domain/5/x", "v");
+            assertThat(dom5.takeEvents()).isEmpty();
         }
 
         @Test
@@ -686,11 +734,17 @@ class XenstoreServerTest {
         }
 
         @Test
-        void watchAcceptsTheReservedThirdStringAndIgnoresTheTxId() {
-            assertThat(dom0.ok(XsOp.WATCH, 12345, "/a", "t", "")).isEqualTo("OK\0");
-            assertThat(dom0.ok(XsOp.UNWATCH, 12345, "/a", "t", "")).isEqualTo("OK\0");
+        void watchTakesExactlyTwoStringsAndIgnoresTheTxId() {
+            // xenstored 4.17: get_strings must count 2; WATCH and UNWATCH are the NOTID ops.
+            assertThat(dom0.ok(XsOp.WATCH, 12345, "/a", "t")).isEqualTo("OK\0");
+            assertThat(dom0.ok(XsOp.UNWATCH, 12345, "/a", "t")).isEqualTo("OK\0");
             assertThat(dom0.err(XsOp.WATCH, "/a")).isEqualTo(XsError.EINVAL);
-            assertThat(dom0.err(XsOp.WATCH, "/a", "t", "", "")).isEqualTo(XsError.EINVAL);
+            assertThat(dom0.err(XsOp.WATCH, "/a", "t", "")).isEqualTo(XsError.EINVAL);
+            assertThat(dom0.err(XsOp.UNWATCH, "/a", "t", "")).isEqualTo(XsError.EINVAL);
+            // A watch with an invalid path cannot exist: UNWATCH says ENOENT, as xenstored.
+            assertThat(dom0.err(XsOp.UNWATCH, "/a b", "t")).isEqualTo(XsError.ENOENT);
+            // Every other op looks its tx_id up.
+            assertThat(dom0.err(XsOp.GET_DOMAIN_PATH, 999, "7")).isEqualTo(XsError.ENOENT);
             assertThat(dom0.err(XsOp.WATCH, "/a b", "t")).isEqualTo(XsError.EINVAL);
         }
 
@@ -870,22 +924,25 @@ class XenstoreServerTest {
         }
 
         @Test
-        void watchQuotaIs128() {
-            for (int i = 0; i < 128; i++) {
+        void watchQuotaIs128AsXenCountsIt() {
+            // xenstored 4.17 refuses a watch when the domain already has more than the quota
+            // (do_watch: count > quota), so the 129th is the last one accepted; then E2BIG.
+            for (int i = 0; i < 129; i++) {
                 dom5.ok(XsOp.WATCH, "w" + i, "t");
             }
-            assertThat(dom5.err(XsOp.WATCH, "w128", "t")).isEqualTo(XsError.ENOSPC);
+            assertThat(dom5.err(XsOp.WATCH, "w129", "t")).isEqualTo(XsError.E2BIG);
             dom5.ok(XsOp.UNWATCH, "w0", "t");
-            dom5.ok(XsOp.WATCH, "w128", "t");
+            dom5.ok(XsOp.WATCH, "w129", "t");
             for (int i = 0; i < 200; i++) {
                 dom0.ok(XsOp.WATCH, "/w" + i, "t");
             }
         }
 
         @Test
-        void transactionQuotaIs10() {
+        void transactionQuotaIs10AsXenCountsIt() {
+            // As xenstored 4.17 (transaction_started > quota): the 11th is the last one accepted.
             List<Integer> open = new ArrayList<>();
-            for (int i = 0; i < 10; i++) {
+            for (int i = 0; i < 11; i++) {
                 open.add(dom5.start());
             }
             assertThat(dom5.err(XsOp.TRANSACTION_START, "")).isEqualTo(XsError.ENOSPC);
