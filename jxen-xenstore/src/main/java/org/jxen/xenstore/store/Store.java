@@ -187,11 +187,9 @@ public final class Store implements View {
     public void write(View v, Caller c, String path, byte[] value) throws XsException {
         Node n = v.get(path);
         if (!c.privileged()) {
-            int size = n == null ? value.length : n.withValue(value, 0).size();
-            if (size > quota.nodeSize()) {
-                throw new XsException(XsError.ENOSPC, "node of " + size + " bytes exceeds the node-size quota of "
-                        + quota.nodeSize());
-            }
+            Node parent = n == null ? v.peek(Paths.parent(path)) : null;
+            checkSize(c, n != null ? n.withValue(value, 0)
+                    : Node.empty(parent != null ? parent.perms() : Perms.of(c.domid(), Access.NONE), 0).withValue(value, 0));
         }
         if (n == null) {
             n = create(v, c, path);
@@ -201,6 +199,14 @@ public final class Store implements View {
         Node updated = n.withValue(value, v.nextGeneration());
         v.put(path, updated);
         v.changed(change(v, path, updated));
+    }
+
+    /** The node-size quota, for an unprivileged caller about to store {@code n} (see {@link Node#size}). */
+    private void checkSize(Caller c, Node n) throws XsException {
+        if (!c.privileged() && n.size() >= quota.nodeSize()) {
+            throw new XsException(XsError.ENOSPC, "a node of " + n.size() + " bytes reaches the node-size quota of "
+                    + quota.nodeSize());
+        }
     }
 
     /** XS_MKDIR: makes the node exist; an existing one is left alone. */
@@ -235,6 +241,8 @@ public final class Store implements View {
         if (!access(v, c, ancestor).canWrite()) {
             throw new XsException(XsError.EACCES, "domain " + c.domid() + " may not create nodes under " + p);
         }
+        // The ancestor's record grows by the new child's name.
+        checkSize(c, ancestor.withChild(Paths.name(missing.getLast()), 0));
         if (!c.privileged()) {
             int owned = ownedBy(c.domid()) + (v instanceof Transaction t ? t.addedNodesOwnedBy(c.domid()) : 0);
             if (owned + missing.size() > quota.nodes()) {
@@ -334,6 +342,7 @@ public final class Store implements View {
             if (perms.owner() != n.perms().owner()) {
                 throw new XsException(XsError.EPERM, "only a privileged domain may give " + path + " to another domain");
             }
+            checkSize(c, n.withPerms(perms, 0));
             if (perms.entries().size() > quota.permissions()) {
                 throw new XsException(XsError.ENOSPC, perms.entries().size() + " permission entries exceed the quota of "
                         + quota.permissions());

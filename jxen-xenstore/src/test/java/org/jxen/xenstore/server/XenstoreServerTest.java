@@ -955,23 +955,30 @@ class XenstoreServerTest {
 
         @Test
         void nodeQuotaIs1000OwnedNodes() {
-            // The home counts: domain 5 owns it.
-            for (int i = 1; i < 1000; i++) {
-                dom5.write("n" + i, "");
-            }
-            assertThat(dom5.writeErr(0, "one-too-many", new byte[0])).isEqualTo(XsError.ENOSPC);
+            // The home counts: domain 5 owns it. Spread over directories of 40: one directory
+            // of 999 names would reach the node-size quota first (its record holds the names).
+            int i = 0;
+            XsPacket reply;
+            do {
+                reply = dom5.call(XsOp.WRITE, 0, bytes("d" + (i / 40) + "/n" + i + "\0"));
+                i++;
+            } while (reply.op() == XsOp.WRITE);
+            assertThat(WireClient.error(reply)).isEqualTo(XsError.ENOSPC);
+            assertThat(dom0.ok(XsOp.CONTROL, "quota", "5")).containsPattern("nodes\\s*:\\s+1000\n");
             assertThat(dom5.err(XsOp.MKDIR, "one-too-many")).isEqualTo(XsError.ENOSPC);
-            dom5.write("n1", "rewriting is fine");
-            dom5.ok(XsOp.RM, "n1");
+            dom5.write("d0/n1", "rewriting is fine");
+            dom5.ok(XsOp.RM, "d0/n1");
             dom5.write("one-more", "");
             assertThat(dom6.ok(XsOp.MKDIR, "other-domains-are-not-counted")).isEqualTo("OK\0");
         }
 
         @Test
         void nodeSizeAndPermissionQuotas() {
-            dom5.writeRaw(0, "max", new byte[2048]);
-            assertThat(dom5.read("max")).hasSize(2048);
-            assertThat(dom5.writeErr(0, "big", new byte[2049])).isEqualTo(XsError.ENOSPC);
+            // xenstored's record size: 24 + 8 per permission entry + value (+ child names).
+            dom5.writeRaw(0, "max", new byte[2015]);
+            assertThat(dom5.read("max")).hasSize(2015);
+            assertThat(dom5.writeErr(0, "big", new byte[2016])).isEqualTo(XsError.ENOSPC);
+            dom5.writeRaw(0, "max", new byte[100]);
             assertThat(dom5.ok(XsOp.SET_PERMS, "max", "n5", "r1", "r2", "r3", "r4")).isEqualTo("OK\0");
             assertThat(dom5.err(XsOp.SET_PERMS, "max", "n5", "r1", "r2", "r3", "r4", "r6")).isEqualTo(XsError.ENOSPC);
             dom0.writeRaw(0, "/local/domain/5/dom0-big", new byte[4000]);

@@ -350,13 +350,35 @@ class StoreTest {
 
     @Test
     void nodeSizeQuotaLimitsValuesOfUnprivilegedDomains() throws Exception {
-        store.write(store, DOM5, "/local/domain/5/max", new byte[2048]);
-        assertError(XsError.ENOSPC, () -> store.write(store, DOM5, "/local/domain/5/big", new byte[2049]));
+        // xenstored's record: 24-byte header + 8 per permission entry + value + child names.
+        // One entry (n5): 2048 - 32 - 1 = 2015 bytes of value is the largest allowed.
+        store.write(store, DOM5, "/local/domain/5/max", new byte[2015]);
+        assertError(XsError.ENOSPC, () -> store.write(store, DOM5, "/local/domain/5/big", new byte[2016]));
         assertError(XsError.ENOENT, () -> store.read(store, DOM0, "/local/domain/5/big"));
         store.write(store, DOM0, "/local/domain/5/big", new byte[4000]);
-        store.quota(Quota.XEN_DEFAULTS.with("node-size", 10));
-        store.write(store, DOM5, "/local/domain/5/ten", new byte[10]);
-        assertError(XsError.ENOSPC, () -> store.write(store, DOM5, "/local/domain/5/ten", new byte[11]));
+        store.quota(Quota.XEN_DEFAULTS.with("node-size", 43));
+        store.write(store, DOM5, "/local/domain/5/max", new byte[10]);
+        assertError(XsError.ENOSPC, () -> store.write(store, DOM5, "/local/domain/5/max", new byte[11]));
+    }
+
+    @Test
+    void nodeSizeQuotaCountsChildNamesAndPermissions() throws Exception {
+        store.quota(Quota.XEN_DEFAULTS.with("node-size", 100));
+        // /local/domain/5: 24 + 8 (n5) + names; each "cNN" adds 4 bytes.
+        int made = 0;
+        while (true) {
+            try {
+                store.write(store, DOM5, "/local/domain/5/c" + (10 + made), b(""));
+                made++;
+            } catch (XsException e) {
+                assertThat(e.error()).isEqualTo(XsError.ENOSPC);
+                break;
+            }
+        }
+        assertThat(made).isEqualTo((100 - 32 - 1) / 4);
+        store.write(store, DOM5, "/local/domain/5/c10", b("x"));
+        assertError(XsError.ENOSPC, () -> store.setPerms(store, DOM5, "/local/domain/5/c10",
+                Perms.parse(List.of("n5", "r1", "r2", "r3", "r4", "r6", "r7", "r8", "r9"))));
     }
 
     @Test
