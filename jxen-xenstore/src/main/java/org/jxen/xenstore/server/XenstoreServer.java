@@ -445,6 +445,10 @@ public final class XenstoreServer {
         String raw = a.get(0);
         String token = a.get(1);
         Connection c = r.conn();
+        if (Paths.isSpecial(raw) && raw.length() > XsPacket.REL_PATH_MAX) {
+            throw new XsException(XsError.EINVAL, "special path of " + raw.length() + " bytes (expected: <= "
+                    + XsPacket.REL_PATH_MAX + ")");
+        }
         String abs = Paths.isSpecial(raw) ? raw : Paths.canonical(raw, c.domid());
         String relativeBase = Paths.isSpecial(raw) || raw.startsWith("/") ? null : c.home();
         if (watches.has(c, abs, token)) {

@@ -6,7 +6,8 @@ import org.jxen.xenstore.wire.XsPacket;
 
 /**
  * Path rules of xenstore.txt: absolute paths start with '/', use ASCII letters, digits and
- * "-/_@", have no doubled or trailing slash (but the root), and are at most 3072 bytes;
+ * "-/_@", have no doubled or trailing slash (but the root), and are at most 2048 bytes, or
+ * 2048 after a leading "/local/domain/N/" (xenstored's is_valid_nodename);
  * relative ones (at most 2048 bytes) are taken relative to the caller's domain path
  * {@code /local/domain/<domid>}. Special watch paths start with '@'.
  */
@@ -33,10 +34,29 @@ public final class Paths {
         return abs;
     }
 
+    /** The length of a leading "/local/domain/N/" (N of 1 to 5 digits, as sscanf's %5u), else 0. */
+    static int localPrefix(String abs) {
+        String head = "/local/domain/";
+        if (!abs.startsWith(head)) {
+            return 0;
+        }
+        int i = head.length();
+        int digits = 0;
+        while (i < abs.length() && digits < 5 && abs.charAt(i) >= '0' && abs.charAt(i) <= '9') {
+            i++;
+            digits++;
+        }
+        return digits > 0 && i < abs.length() && abs.charAt(i) == '/' ? i + 1 : 0;
+    }
+
     /** Checks an absolute path; EINVAL names what is wrong. */
     public static void check(String abs) throws XsException {
-        if (abs.length() > XsPacket.ABS_PATH_MAX) {
-            throw new XsException(XsError.EINVAL, "path of " + abs.length() + " bytes (expected: <= " + XsPacket.ABS_PATH_MAX + ")");
+        // xenstored 4.17's is_valid_nodename: what follows "/local/domain/<domid>/" may be as
+        // long as a relative path (2048); any other path as a whole. (Always under the
+        // xs_wire.h XENSTORE_ABS_PATH_MAX of 3072.)
+        int limit = localPrefix(abs) + XsPacket.REL_PATH_MAX;
+        if (abs.length() > limit) {
+            throw new XsException(XsError.EINVAL, "path of " + abs.length() + " bytes (expected: <= " + limit + ")");
         }
         if (abs.isEmpty() || abs.charAt(0) != '/') {
             throw new XsException(XsError.EINVAL, "path \"" + abs + "\" is not absolute");

@@ -29,12 +29,16 @@ public final class Store implements View {
     private long generation;
     private int nextTransaction = 1;
 
-    /** A store with only the root node (and {@code /local/domain} as xenstored creates it), firing changes to {@code watches}. */
+    /**
+     * A store with the nodes xenstored starts with ({@code /tool/xenstored}, setup_structure) and
+     * {@code /local/domain} (which the toolstack would create first), firing changes to
+     * {@code watches}.
+     */
     public Store(Quota quota, Consumer<Change> watches) {
         this.quota = quota;
         this.watches = watches;
         nodes.put("/", Node.empty(Perms.of(0, Access.NONE), nextGeneration()));
-        for (String p : new String[] {"/local", "/local/domain", "/tool"}) {
+        for (String p : new String[] {"/local", "/local/domain", "/tool", "/tool/xenstored"}) {
             addChild(this, p, Perms.of(0, Access.NONE));
         }
     }

@@ -852,14 +852,15 @@ class XenstoreServerTest {
 
         @Test
         void overLongPathsAreEinval() {
-            String abs = "/" + "a".repeat(XsPacket.ABS_PATH_MAX - 1);
-            assertThat(dom0.err(XsOp.READ, abs)).as("3072 bytes is allowed").isEqualTo(XsError.ENOENT);
+            String abs = "/" + "a".repeat(XsPacket.REL_PATH_MAX - 1);
+            assertThat(dom0.err(XsOp.READ, abs)).as("2048 bytes is allowed").isEqualTo(XsError.ENOENT);
             assertThat(dom0.err(XsOp.READ, abs + "a")).isEqualTo(XsError.EINVAL);
             assertThat(dom0.writeErr(0, abs + "a", new byte[0])).isEqualTo(XsError.EINVAL);
             String rel = "a".repeat(XsPacket.REL_PATH_MAX);
             assertThat(dom5.err(XsOp.READ, rel)).isEqualTo(XsError.ENOENT);
             assertThat(dom5.err(XsOp.READ, rel + "a")).isEqualTo(XsError.EINVAL);
             assertThat(dom5.err(XsOp.WATCH, rel + "a", "t")).isEqualTo(XsError.EINVAL);
+            assertThat(dom0.err(XsOp.WATCH, "@" + rel, "t")).as("special paths too").isEqualTo(XsError.EINVAL);
         }
 
         @Test

@@ -52,10 +52,18 @@ class PathsTest {
     }
 
     @Test
-    void absolutePathsAreLimitedTo3072Bytes() throws Exception {
-        String max = "/" + "a".repeat(3071);
-        assertThat(Paths.canonical(max, 1)).hasSize(3072);
-        assertEinval(max + "b", 1, "3073 bytes");
+    void absolutePathsAreLimitedAsXenstoredLimitsThem() throws Exception {
+        // is_valid_nodename: 2048 bytes, or 2048 after "/local/domain/N/".
+        String max = "/" + "a".repeat(2047);
+        assertThat(Paths.canonical(max, 1)).hasSize(2048);
+        assertEinval(max + "b", 1, "2049 bytes");
+        String local = "/local/domain/12345/" + "a".repeat(2048);
+        assertThat(Paths.canonical(local, 1)).isEqualTo(local);
+        assertEinval(local + "b", 1, "2049 bytes after the domain's prefix");
+        assertEinval("/local/domain/123456/" + "a".repeat(2030), 1, "six digits are not a domid prefix");
+        assertThat(Paths.localPrefix("/local/domain/5/x")).isEqualTo("/local/domain/5/".length());
+        assertThat(Paths.localPrefix("/local/domain/5")).isZero();
+        assertThat(Paths.localPrefix("/local/domain/x/y")).isZero();
     }
 
     @Test

@@ -144,7 +144,7 @@ class StoreModelTest {
         long clock;
 
         Live() {
-            for (String p : List.of("/", "/local", "/local/domain", "/tool")) {
+            for (String p : List.of("/", "/local", "/local/domain", "/tool", "/tool/xenstored")) {
                 values.put(p, new byte[0]);
                 versions.put(p, 0L);
             }

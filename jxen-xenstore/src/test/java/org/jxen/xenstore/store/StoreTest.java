@@ -62,8 +62,9 @@ class StoreTest {
         Store fresh = new Store(Quota.XEN_DEFAULTS, c -> {});
         assertThat(fresh.directory(fresh, DOM0, "/")).containsExactly("local", "tool");
         assertThat(fresh.directory(fresh, DOM0, "/local")).containsExactly("domain");
+        assertThat(fresh.directory(fresh, DOM0, "/tool")).containsExactly("xenstored");
         assertThat(fresh.getPerms(fresh, DOM0, "/").strings()).containsExactly("n0");
-        assertThat(fresh.size()).isEqualTo(4);
+        assertThat(fresh.size()).isEqualTo(5);
     }
 
     @Test
