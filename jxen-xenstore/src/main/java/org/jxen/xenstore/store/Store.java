@@ -154,10 +154,36 @@ public final class Store implements View {
         return new Change(path, false, readers);
     }
 
+    /**
+     * The error for a node that does not exist, as xenstored's errno_from_parents: ENOENT only
+     * when the caller may read (or write) the nearest ancestor that does exist, else EACCES, so
+     * the answer tells nobody what lies in a directory it may not see.
+     */
+    private XsException missing(View v, Caller c, String path, boolean write) {
+        if (c.privileged()) {
+            return new XsException(XsError.ENOENT, path + " does not exist");
+        }
+        // Looked at, not read: the answer's wording is no reason for a transaction to conflict.
+        String p = path;
+        Node ancestor = null;
+        while (ancestor == null && !p.equals("/")) {
+            p = Paths.parent(p);
+            ancestor = v.peek(p);
+        }
+        if (ancestor != null) {
+            Access a = access(v, c, ancestor);
+            if (write ? !a.canWrite() : !a.canRead()) {
+                return new XsException(XsError.EACCES, "domain " + c.domid() + " may not " + (write ? "write " : "read ")
+                        + p);
+            }
+        }
+        return new XsException(XsError.ENOENT, path + " does not exist");
+    }
+
     private Node readable(View v, Caller c, String path) throws XsException {
         Node n = v.get(path);
         if (n == null) {
-            throw new XsException(XsError.ENOENT, path + " does not exist");
+            throw missing(v, c, path, false);
         }
         if (!access(v, c, n).canRead()) {
             throw new XsException(XsError.EACCES, "domain " + c.domid() + " may not read " + path);
@@ -281,6 +307,10 @@ public final class Store implements View {
         }
         Node n = v.get(path);
         if (n == null) {
+            XsException e = missing(v, c, path, true);
+            if (e.error() == XsError.EACCES) {
+                throw e;
+            }
             if (v.get(Paths.parent(path)) == null) {
                 throw new XsException(XsError.ENOENT, "neither " + path + " nor its parent exists");
             }
@@ -336,7 +366,7 @@ public final class Store implements View {
     public void setPerms(View v, Caller c, String path, Perms perms) throws XsException {
         Node n = v.get(path);
         if (n == null) {
-            throw new XsException(XsError.ENOENT, path + " does not exist");
+            throw missing(v, c, path, true);
         }
         if (!c.privileged()) {
             boolean owns = n.perms().owner() == c.domid() || n.perms().owner() == c.target();

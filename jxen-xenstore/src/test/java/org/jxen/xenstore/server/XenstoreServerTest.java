@@ -172,6 +172,24 @@ class XenstoreServerTest {
     }
 
     @Test
+    void aMissingNodeIsEaccesWhereTheNearestExistingAncestorIsHidden() {
+        // xenstored's errno_from_parents: ENOENT would tell domain 5 what is not in /local/domain/6.
+        assertThat(dom5.err(XsOp.READ, "/local/domain/6/nothing")).isEqualTo(XsError.EACCES);
+        assertThat(dom5.err(XsOp.READ, "/local/domain/6/a/b/c")).isEqualTo(XsError.EACCES);
+        assertThat(dom5.err(XsOp.RM, "/local/domain/6/nothing")).isEqualTo(XsError.EACCES);
+        assertThat(dom5.err(XsOp.GET_PERMS, "/local/domain/6/nothing")).isEqualTo(XsError.EACCES);
+        assertThat(dom5.err(XsOp.SET_PERMS, "/local/domain/6/nothing", "n5")).isEqualTo(XsError.EACCES);
+        // In its own home, or where it may read, a missing node is just missing.
+        assertThat(dom5.err(XsOp.READ, "nothing")).isEqualTo(XsError.ENOENT);
+        assertThat(dom5.ok(XsOp.RM, "nothing")).isEqualTo("OK\0");
+        dom0.write("/public/x", "");
+        dom0.ok(XsOp.SET_PERMS, "/public", "n0", "r5");
+        assertThat(dom5.err(XsOp.READ, "/public/nothing")).isEqualTo(XsError.ENOENT);
+        assertThat(dom5.err(XsOp.RM, "/public/nothing")).as("readable, not writable").isEqualTo(XsError.EACCES);
+        assertThat(dom0.err(XsOp.READ, "/local/domain/6/nothing")).isEqualTo(XsError.ENOENT);
+    }
+
+    @Test
     void aDomainCannotCrashTheServerWithAStaleTransactionView() {
         // The transaction sees "gone" absent; the domain then creates gone/child outside it and
         // removes the child inside it (found by StoreModelTest: once a NullPointerException).
