@@ -26,7 +26,7 @@ import org.jxen.xenstore.wire.XsPacket;
  * the reader always finds its socket empty. A virtual thread then parks through the JDK's
  * poller (re-arming epoll, waking the poller and a carrier): about 8 system calls and 2 context
  * switches per request more than read and write. An echo server on virtual threads serves one
- * synchronous client at 0.69x the rate of the same server on platform threads. Socket clients
+ * synchronous client at 0.6-0.7x the rate (three runs) of the same server on platform threads. Socket clients
  * are few (the toolstack, device models, backends in Dom0), so a thread each is cheap; domains
  * do not come through here.
  *
