@@ -117,58 +117,39 @@ class SocketServerTest {
      * unread), with a deadline; returns the packets that came first.
      */
     List<XsPacket> readUntilClosed(SocketChannel ch) throws IOException {
-        ch.configureBlocking(false);
-        List<XsPacket> out = new ArrayList<>();
-        XsDecoder decoder = new XsDecoder();
-        ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
-        long deadline = System.nanoTime() + DEADLINE.toNanos();
-        try (Selector sel = Selector.open()) {
-            ch.register(sel, SelectionKey.OP_READ);
-            while (true) {
-                buf.clear();
-                int n;
-                try {
-                    n = ch.read(buf);
-                } catch (IOException reset) {
-                    return out;
-                }
-                if (n < 0) {
-                    return out;
-                }
-                if (n > 0) {
-                    buf.flip();
-                    XsPacket p;
-                    try {
-                        while ((p = decoder.next(buf)) != null) {
-                            out.add(p);
-                        }
-                    } catch (XsDecoder.ProtocolException e) {
-                        fail("the server sent a malformed packet: " + e.getMessage());
-                    }
-                    continue;
-                }
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    fail("the server did not close the connection within " + DEADLINE + diagnostics());
-                }
-                sel.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
-                sel.selectedKeys().clear();
-            }
-        }
+        return read(ch, -1);
     }
 
     /** Reads exactly {@code n} packets from {@code ch}, with a deadline. */
     List<XsPacket> readPackets(SocketChannel ch, int n) throws IOException {
+        return read(ch, n);
+    }
+
+    /** Reads {@code n} packets, or with {@code n < 0} until the server closes the connection. */
+    private List<XsPacket> read(SocketChannel ch, int n) throws IOException {
+        boolean untilClosed = n < 0;
         ch.configureBlocking(false);
         List<XsPacket> out = new ArrayList<>();
         XsDecoder decoder = new XsDecoder();
         ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
         long deadline = System.nanoTime() + DEADLINE.toNanos();
         try (Selector sel = Selector.open()) {
-            ch.register(sel, SelectionKey.OP_READ);
-            while (out.size() < n) {
-                int r = ch.read(buf);
+            SelectionKey key = ch.register(sel, SelectionKey.OP_READ);
+            while (untilClosed || out.size() < n) {
+                buf.clear();
+                int r;
+                try {
+                    r = ch.read(buf);
+                } catch (IOException reset) {
+                    if (untilClosed) {
+                        return out;
+                    }
+                    throw reset;
+                }
                 if (r < 0) {
+                    if (untilClosed) {
+                        return out;
+                    }
                     fail("the server closed the connection after " + out.size() + " of " + n + " packets");
                 }
                 buf.flip();
@@ -180,17 +161,17 @@ class SocketServerTest {
                 } catch (XsDecoder.ProtocolException e) {
                     fail("the server sent a malformed packet: " + e.getMessage());
                 }
-                buf.compact();
-                if (out.size() < n && r == 0) {
+                if (r == 0) {
                     long left = deadline - System.nanoTime();
                     if (left <= 0) {
-                        fail("only " + out.size() + " of " + n + " packets within " + DEADLINE + diagnostics());
+                        fail(untilClosed ? "the server did not close the connection within " + DEADLINE + diagnostics()
+                                : "only " + out.size() + " of " + n + " packets within " + DEADLINE + diagnostics());
                     }
                     sel.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
                     sel.selectedKeys().clear();
                 }
             }
-            sel.keys().forEach(SelectionKey::cancel);
+            key.cancel();
         }
         ch.configureBlocking(true);
         return out;
