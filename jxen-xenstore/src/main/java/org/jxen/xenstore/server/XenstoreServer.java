@@ -529,8 +529,12 @@ public final class XenstoreServer {
         return XsPacket.nulTerminated(Paths.domainPath(domid(args(r, 1).get(0))));
     }
 
+    /** DOMID_SELF (xen/xen.h, 0x7FF0): xenstored answers T for it. */
+    static final int DOMID_SELF = 0x7FF0;
+
     private byte[] isDomainIntroduced(Request r) throws XsException {
-        return XsPacket.nulTerminated(domains.introduced(domid(args(r, 1).get(0))) ? "T" : "F");
+        int domid = domid(args(r, 1).get(0));
+        return XsPacket.nulTerminated(domid == DOMID_SELF || domains.introduced(domid) ? "T" : "F");
     }
 
     private byte[] introduce(Request r) throws XsException {

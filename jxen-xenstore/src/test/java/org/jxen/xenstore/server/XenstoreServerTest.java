@@ -390,6 +390,7 @@ class XenstoreServerTest {
         void introduceReleaseAndIsDomainIntroduced() {
             assertThat(dom0.ok(XsOp.IS_DOMAIN_INTRODUCED, "0")).isEqualTo("T\0");
             assertThat(dom0.ok(XsOp.IS_DOMAIN_INTRODUCED, "9")).isEqualTo("F\0");
+            assertThat(dom0.ok(XsOp.IS_DOMAIN_INTRODUCED, "32752")).as("DOMID_SELF, as xenstored").isEqualTo("T\0");
             assertThat(dom0.ok(XsOp.INTRODUCE, "9", "4660", "3")).isEqualTo("OK\0");
             assertThat(dom0.ok(XsOp.IS_DOMAIN_INTRODUCED, "9")).isEqualTo("T\0");
             assertThat(dom0.ok(XsOp.RESUME, "9")).isEqualTo("OK\0");
