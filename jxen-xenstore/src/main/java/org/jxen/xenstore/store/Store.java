@@ -395,7 +395,7 @@ public final class Store implements View {
         if (nextTransaction == 0) {
             nextTransaction = 1;
         }
-        return new Transaction(id, this, owner, generation);
+        return new Transaction(id, this, owner);
     }
 
     /**
@@ -403,9 +403,6 @@ public final class Store implements View {
      * otherwise its writes become live, with fresh generations, and its changes fire.
      */
     public void commit(Transaction t) throws XsException {
-        if (t.stale()) {
-            throw new XsException(XsError.EAGAIN, "transaction " + t.id() + " read a node changed after it started");
-        }
         for (var e : t.seen().entrySet()) {
             Node now = nodes.get(e.getKey());
             long gen = now == null ? -1 : now.generation();

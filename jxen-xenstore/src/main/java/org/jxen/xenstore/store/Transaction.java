@@ -11,8 +11,8 @@ import java.util.Map;
  * node it looked at, taken the first time it looked. Reads see the transaction's own writes,
  * else that copy, so a transaction reads the same version of a node however often it asks
  * (xenstore.txt: "reads and writes happen on the copy"; Xen's test-xenstore "ta err" checks
- * it). A node first read after it changed outside the transaction, that is with a generation
- * newer than the transaction's start, dooms the commit.
+ * it). As in Xen 4.17's xenstored, a node is copied when the transaction first touches it, not
+ * when the transaction starts: a node changed by others before that is simply read as it is.
  *
  * <p>Conflicts (xenstore.txt: "only intervening conflicting writes cause EAGAIN"): at commit,
  * every node the transaction read or wrote must still have the generation it had when first
@@ -39,15 +39,12 @@ public final class Transaction implements View {
     private final Map<String, Long> seen = new HashMap<>();
     /** path → the node as first seen (null: absent). */
     private final Map<String, Node> copies = new HashMap<>();
-    private final long startGeneration;
-    private boolean stale;
     private final List<Change> changes = new ArrayList<>();
 
-    Transaction(int id, Store store, Object owner, long startGeneration) {
+    Transaction(int id, Store store, Object owner) {
         this.id = id;
         this.store = store;
         this.owner = owner;
-        this.startGeneration = startGeneration;
     }
 
     public int id() {
@@ -70,9 +67,6 @@ public final class Transaction implements View {
         Node n = store.get(path);
         copies.put(path, n);
         seen.put(path, n == null ? -1L : n.generation());
-        if (n != null && n.generation() > startGeneration) {
-            stale = true;
-        }
         return n;
     }
 
@@ -112,11 +106,6 @@ public final class Transaction implements View {
 
     Map<String, Long> seen() {
         return seen;
-    }
-
-    /** Whether a node it read had changed after it started: the commit must fail. */
-    boolean stale() {
-        return stale;
     }
 
     List<Change> changes() {

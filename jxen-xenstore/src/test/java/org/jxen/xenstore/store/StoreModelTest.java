@@ -31,8 +31,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  *
  * <p>The model's transaction rule is xenstore.txt's: a commit fails with EAGAIN exactly when a
  * node the transaction read or wrote is not, at commit, the version it first saw (a version
- * being "absent" or the time of the node's last write), or was first seen already newer than
- * the transaction's start. Otherwise the nodes it wrote replace the live ones.
+ * being "absent" or the time of the node's last write). Otherwise the nodes it wrote replace
+ * the live ones.
  */
 class StoreModelTest {
     // --- commands ---
@@ -199,15 +199,12 @@ class StoreModelTest {
     /** A transaction: the nodes it touched, as first seen and then as it changed them. */
     static final class Tx implements MView {
         final Live live;
-        final long start;
         final Map<String, Rec> view = new HashMap<>();
         final Map<String, Long> seen = new HashMap<>();
         final Set<String> written = new LinkedHashSet<>();
-        boolean stale;
 
         Tx(Live live) {
             this.live = live;
-            this.start = live.clock;
         }
 
         @Override
@@ -218,9 +215,6 @@ class StoreModelTest {
             Rec r = live.get(path);
             view.put(path, r);
             seen.put(path, live.version(path));
-            if (r != null && live.version(path) > start) {
-                stale = true;
-            }
             return r;
         }
 
@@ -240,7 +234,7 @@ class StoreModelTest {
 
         /** xenstore.txt's rule: EAGAIN if a node touched changed; else its writes replace the live nodes. */
         String commit() {
-            boolean conflict = stale || seen.entrySet().stream().anyMatch(e -> live.version(e.getKey()) != e.getValue());
+            boolean conflict = seen.entrySet().stream().anyMatch(e -> live.version(e.getKey()) != e.getValue());
             if (conflict) {
                 return "EAGAIN";
             }
