@@ -24,6 +24,7 @@ public final class DomainConnection extends Connection {
     private final Consumer<XsPacket> sink;
     /** Replies handed to the sink and not yet reported sent. */
     private final AtomicInteger outstanding = new AtomicInteger();
+    private final Consumer<XsPacket> output = this::toSink;
 
     public DomainConnection(XenstoreServer server, int domid, boolean privileged, Consumer<XsPacket> sink) {
         super(domid, privileged, "domain " + domid);
@@ -48,12 +49,15 @@ public final class DomainConnection extends Connection {
             throw new IllegalStateException(this + " has " + outstanding.get() + " replies outstanding (quota "
                     + server.quota().outstanding() + "); wait for sent()");
         }
-        server.handle(this, packet, p -> {
-            if (p.op() != XsOp.WATCH_EVENT) {
-                outstanding.incrementAndGet();
-            }
-            sink.accept(p);
-        });
+        server.handle(this, packet, output);
+    }
+
+    /** The request's reply (counted as outstanding) and the domain's own events, to the sink. */
+    private void toSink(XsPacket p) {
+        if (p.op() != XsOp.WATCH_EVENT) {
+            outstanding.incrementAndGet();
+        }
+        sink.accept(p);
     }
 
     /**

@@ -8,6 +8,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 
 import org.jxen.xenstore.wire.XsDecoder;
 import org.jxen.xenstore.wire.XsOp;
@@ -61,6 +62,8 @@ final class SocketConnection extends Connection implements Runnable {
     private final AtomicInteger queuedBytes = new AtomicInteger();
     /** Released for each event queued by another client's change: the event thread wakes. */
     private final Semaphore wake = new Semaphore(0);
+    /** Where the server puts this client's replies and own events (one object, not one per request). */
+    private final Consumer<XsPacket> output = this::enqueue;
     private volatile Thread eventWriter;
 
     SocketConnection(SocketChannel channel, XenstoreServer server, String name) {
@@ -87,7 +90,7 @@ final class SocketConnection extends Connection implements Runnable {
                 in.flip();
                 XsPacket p;
                 while ((p = decoder.next(in)) != null) {
-                    server.handle(this, p, this::enqueue);
+                    server.handle(this, p, output);
                     if (queuedBytes.get() > FLUSH_BYTES) {
                         flush();
                     }

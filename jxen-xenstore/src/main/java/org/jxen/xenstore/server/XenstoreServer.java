@@ -437,11 +437,7 @@ public final class XenstoreServer {
     }
 
     private byte[] watch(Request r) throws XsException {
-        List<String> a = terminatedStrings(r.payload());
-        // xenstored 4.17 wants exactly two (get_strings): a path and a token.
-        if (a.size() != 2) {
-            throw new XsException(XsError.EINVAL, "WATCH needs a path and a token, got " + a.size() + " strings");
-        }
+        List<String> a = pathAndToken(r);
         String raw = a.get(0);
         String token = a.get(1);
         Connection c = r.conn();
@@ -467,11 +463,18 @@ public final class XenstoreServer {
         return OK;
     }
 
-    private byte[] unwatch(Request r) throws XsException {
+    /** WATCH's and UNWATCH's payload: exactly two strings, as xenstored's get_strings counts them. */
+    private static List<String> pathAndToken(Request r) throws XsException {
         List<String> a = terminatedStrings(r.payload());
         if (a.size() != 2) {
-            throw new XsException(XsError.EINVAL, "UNWATCH needs a path and a token, got " + a.size() + " strings");
+            throw new XsException(XsError.EINVAL, r.packet().op() + " needs a path and a token, got " + a.size()
+                    + " strings");
         }
+        return a;
+    }
+
+    private byte[] unwatch(Request r) throws XsException {
+        List<String> a = pathAndToken(r);
         String raw = a.get(0);
         String abs;
         try {
