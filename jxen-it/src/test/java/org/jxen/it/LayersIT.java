@@ -3,6 +3,7 @@ package org.jxen.it;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -12,12 +13,14 @@ import java.util.stream.Stream;
 
 import org.jxen.testkit.Checkout;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The layer rules of DESIGN.md and CONVENTIONS.md that Maven modules cannot enforce: which
- * packages inside a module may import which, and that restricted FFM calls stay in jxen-sys.
+ * packages inside a module may import which, and that restricted FFM calls stay in jxen-sys —
+ * in the sources, and in the module graph of the JVMs the launchers really start.
  */
 class LayersIT {
     /** Package → packages it must never import (prefix match). */
@@ -98,5 +101,65 @@ class LayersIT {
             }
         }
         assertThat(violations).isEmpty();
+    }
+
+    /**
+     * The JVM that each launcher starts grants native access to org.jxen.sys alone, and any
+     * other code's restricted call fails (--illegal-native-access=deny): checked inside that
+     * JVM by a Java agent that records the boot layer and tries a restricted call, then halts
+     * before the launcher's main runs. jxen-run is started the way users start it: from a
+     * copy of the launchers and jars with an AOT cache trained as bench/make-aot-cache.sh
+     * does, because the cached start is the default path.
+     */
+    @Test
+    void launchersGrantNativeAccessToJxenSysOnly(@TempDir Path tmp) throws Exception {
+        Path root = tmp.resolve("jxen");
+        Path lib = root.resolve("lib");
+        Files.createDirectories(lib);
+        Files.createDirectories(root.resolve("bin"));
+        for (String launcher : List.of("jxen-env", "jxen-run", "jxen-xenstored")) {
+            Files.copy(Checkout.bin(launcher), root.resolve("bin").resolve(launcher), StandardCopyOption.COPY_ATTRIBUTES);
+        }
+        try (Stream<Path> jars = Files.list(Checkout.root().resolve("jxen-cli/target/lib"))) {
+            for (Path jar : jars.filter(j -> j.toString().endsWith(".jar")).toList()) {
+                Files.copy(jar, lib.resolve(jar.getFileName()), StandardCopyOption.COPY_ATTRIBUTES);
+            }
+        }
+        Path cache = lib.resolve("jxen-run.aot");
+        Launched training = launch(root.resolve("bin/jxen-run"), Map.of("JXEN_JVM_OPTS", "-XX:AOTCacheOutput=" + cache), "--help");
+        assertThat(training.status()).as("training run: " + training.output()).isZero();
+        assertThat(cache).as("AOT cache written by the training run").isNotEmptyFile();
+
+        Path agent = NativeAccessProbe.agentJar(tmp);
+        for (Path launcher : List.of(root.resolve("bin/jxen-run"), root.resolve("bin/jxen-xenstored"))) {
+            Path report = tmp.resolve(launcher.getFileName() + ".report");
+            // --help runs the daemon in the foreground too, so both launchers exec the JVM directly.
+            Launched probe = launch(launcher, Map.of("JXEN_JVM_OPTS", "-javaagent:" + agent + "=" + report), "--help");
+            assertThat(report).as(launcher.getFileName() + " did not run the probe; output: " + probe.output()).exists();
+            Map<String, String> r = NativeAccessProbe.read(report);
+            assertThat(r.get("native-access"))
+                    .as(launcher.getFileName() + ": modules of the module path with native access").isEqualTo("org.jxen.sys");
+            assertThat(r.get("restricted-call"))
+                    .as(launcher.getFileName() + ": a restricted call from code without native access").isEqualTo("denied");
+        }
+        Map<String, String> run = NativeAccessProbe.read(tmp.resolve("jxen-run.report"));
+        assertThat(run.get("arguments")).as("jxen-run's JVM arguments").contains("-XX:AOTCache=" + cache);
+    }
+
+    record Launched(int status, String output) {}
+
+    static Launched launch(Path launcher, Map<String, String> env, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(launcher.toString());
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes());
+        if (!p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError(launcher + " did not exit within 120 s; output: " + out);
+        }
+        return new Launched(p.exitValue(), out);
     }
 }
