@@ -27,7 +27,7 @@ public class TestSummary {
                     && (p.toString().contains("surefire-reports") || p.toString().contains("failsafe-reports"))).sorted().toList();
         }
         Map<String, int[]> perModule = new TreeMap<>();
-        Map<String, Integer> skipReasons = new TreeMap<>();
+        Map<String, List<String>> skipReasons = new TreeMap<>();
         List<String> failures = new ArrayList<>();
         var db = DocumentBuilderFactory.newInstance().newDocumentBuilder();
         for (Path r : reports) {
@@ -53,7 +53,7 @@ public class TestSummary {
                         // JUnit's aborted tests carry the reason in the element's text, after the exception name.
                         why = firstLine(skipped.getTextContent()).replaceFirst("^[\\w.$]+(Exception|Error): ", "");
                     }
-                    skipReasons.merge(firstLine(why.isEmpty() ? "(no reason given)" : why), 1, Integer::sum);
+                    skipReasons.computeIfAbsent(firstLine(why.isEmpty() ? "(no reason given)" : why), k -> new ArrayList<>()).add(name);
                 } else {
                     c[0]++;
                 }
@@ -76,7 +76,10 @@ public class TestSummary {
         if (!skipReasons.isEmpty()) {
             System.out.println();
             System.out.println("Skipped, and why:");
-            skipReasons.forEach((why, n) -> System.out.printf("  %3d x %s%n", n, why));
+            skipReasons.forEach((why, names) -> {
+                System.out.printf("  %3d x %s%n", names.size(), why);
+                printNames(names);
+            });
         }
         if (!failures.isEmpty()) {
             System.out.println();
@@ -84,8 +87,23 @@ public class TestSummary {
             failures.forEach(f -> System.out.println("  " + f));
         }
         System.out.println();
+        // The plain closing line that CI tooling reads, whatever the test runner.
+        System.out.printf("tests: %d passed, %d failed, %d skipped%n", passed, failed, skipped);
         System.out.println(failed == 0 && passed > 0 ? "RESULT: PASS" : "RESULT: FAIL");
         System.exit(failed == 0 && passed > 0 ? 0 : 1);
+    }
+
+    /** The skipped tests by name, several to a line, so a skip is never only a count. */
+    static void printNames(List<String> names) {
+        StringBuilder line = new StringBuilder("        ");
+        for (String n : names) {
+            if (line.length() > 8 && line.length() + n.length() + 2 > 110) {
+                System.out.println(line.toString().stripTrailing());
+                line = new StringBuilder("        ");
+            }
+            line.append(n).append("  ");
+        }
+        System.out.println(line.toString().stripTrailing());
     }
 
     static Element first(Element e, String tag) {
