@@ -86,6 +86,12 @@ public class TestSummary {
             System.out.println("Failed:");
             failures.forEach(f -> System.out.println("  " + f));
         }
+        int withoutKvm = skipReasons.entrySet().stream().filter(e -> e.getKey().contains("/dev/kvm"))
+                .mapToInt(e -> e.getValue().size()).sum();
+        if (withoutKvm > 0) {
+            System.out.println();
+            System.out.printf("WARNING: %d test(s) that need KVM did not run on this host (named above).%n", withoutKvm);
+        }
         System.out.println();
         // The plain closing line that CI tooling reads, whatever the test runner.
         System.out.printf("tests: %d passed, %d failed, %d skipped%n", passed, failed, skipped);
