@@ -37,7 +37,8 @@ public final class Store implements View {
     public Store(Quota quota, Consumer<Change> watches) {
         this.quota = quota;
         this.watches = watches;
-        nodes.put("/", Node.empty(Perms.of(0, Access.NONE), nextGeneration()));
+        // Through put(), so that Dom0 is counted for the root as for every other node.
+        put("/", Node.empty(Perms.of(0, Access.NONE), nextGeneration()));
         for (String p : new String[] {"/local", "/local/domain", "/tool", "/tool/xenstored"}) {
             addChild(this, p, Perms.of(0, Access.NONE));
         }
