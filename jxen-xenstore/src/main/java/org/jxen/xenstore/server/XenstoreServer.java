@@ -17,6 +17,7 @@ import org.jxen.xenstore.store.Paths;
 import org.jxen.xenstore.store.Perms;
 import org.jxen.xenstore.store.Quota;
 import org.jxen.xenstore.store.Store;
+import org.jxen.xenstore.store.StoreCheck;
 import org.jxen.xenstore.store.Transaction;
 import org.jxen.xenstore.store.View;
 import org.jxen.xenstore.store.Watches;
@@ -611,7 +612,14 @@ public final class XenstoreServer {
         return switch (a.get(0)) {
             case "help" -> XsPacket.nulTerminated("check\nhelp\nlog\ton|off\nmemreport\t[<file>]\nprint\t<string>\n"
                     + "quota\t[set <name> <val>|<domid>]\n");
-            case "check" -> OK;
+            case "check" -> {
+                // xenstored_control.c, do_control_check: no arguments; it acks once checked.
+                if (!args.isEmpty()) {
+                    throw new XsException(XsError.EINVAL, "check takes no arguments");
+                }
+                check();
+                yield OK;
+            }
             case "log" -> {
                 if (args.size() != 1 || !(args.get(0).equals("on") || args.get(0).equals("off"))) {
                     throw new XsException(XsError.EINVAL, "log takes on or off");
@@ -630,6 +638,31 @@ public final class XenstoreServer {
             case "quota" -> quota(args);
             default -> throw new XsException(XsError.EINVAL, "unknown control command \"" + a.get(0) + "\"");
         };
+    }
+
+    /**
+     * Checks the store, the special nodes' permissions, every connection's transactions and the
+     * watch index against each other, and repairs what disagrees ({@link StoreCheck}); logs each
+     * finding and a summary, as xenstored's check_store logs to syslog. CONTROL check runs it; so
+     * may the toolstack or a test, from any thread (it takes the server's lock, so no request is
+     * served half-way through it). Returns the findings.
+     */
+    public List<StoreCheck.Finding> check() {
+        synchronized (lock) {
+            StoreCheck check = new StoreCheck().tree(store);
+            specialPerms.replaceAll((name, perms) -> check.perms(name, perms, store.quota()));
+            for (Connection c : connections) {
+                check.transactions(c, !c.isClosed(), c.transactions);
+            }
+            // A closed connection's watches are as stale as an unknown owner's.
+            check.watches(watches, o -> o instanceof Connection c && !c.isClosed() && connections.contains(c));
+            List<StoreCheck.Finding> found = check.findings();
+            for (StoreCheck.Finding f : found) {
+                LOG.log(System.Logger.Level.WARNING, "check: " + f);
+            }
+            LOG.log(System.Logger.Level.WARNING, "check: " + check.summary());
+            return found;
+        }
     }
 
     private byte[] memreport(List<String> args) throws XsException {

@@ -2,6 +2,7 @@ package org.jxen.xenstore.store;
 
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.Objects;
 import java.util.SortedSet;
 import java.util.TreeSet;
 
@@ -18,6 +19,8 @@ public record Node(byte[] value, Perms perms, SortedSet<String> children, long g
     private static final byte[] EMPTY = new byte[0];
 
     public Node {
+        // A node always has permissions (xenstored's records always hold the owner entry).
+        Objects.requireNonNull(perms, "perms");
         children = Collections.unmodifiableSortedSet(children);
     }
 

@@ -37,7 +37,8 @@ public final class Store implements View {
     public Store(Quota quota, Consumer<Change> watches) {
         this.quota = quota;
         this.watches = watches;
-        nodes.put("/", Node.empty(Perms.of(0, Access.NONE), nextGeneration()));
+        // Through put(), so that Dom0 is counted for the root as for every other node.
+        put("/", Node.empty(Perms.of(0, Access.NONE), nextGeneration()));
         for (String p : new String[] {"/local", "/local/domain", "/tool", "/tool/xenstored"}) {
             addChild(this, p, Perms.of(0, Access.NONE));
         }
@@ -56,7 +57,6 @@ public final class Store implements View {
         return nodes.size();
     }
 
-    /** Nodes owned by a domain (its node quota usage). */
     /**
      * Removes every node {@code domid} owns, with what lies below it, firing watches as RM does:
      * what xenstored does when a domain goes (domain_tree_remove; its keep_orphans option, off by
@@ -84,8 +84,30 @@ public final class Store implements View {
         return removed;
     }
 
+    /** Nodes owned by a domain (its node quota usage). */
     public int ownedBy(int domid) {
         return ownedNodes.getOrDefault(domid, 0);
+    }
+
+    // --- the raw tables, for StoreCheck (and the tests' corruption hooks) ---
+
+    /** The nodes by absolute path, as they are: changing them here skips every rule. */
+    Map<String, Node> nodeMap() {
+        return nodes;
+    }
+
+    /** Nodes owned, by domid, as the node quota counts them. */
+    Map<Integer, Integer> ownedCounts() {
+        return ownedNodes;
+    }
+
+    /** The last generation handed out. */
+    long generation() {
+        return generation;
+    }
+
+    void generation(long g) {
+        generation = g;
     }
 
     // --- View over the live store ---

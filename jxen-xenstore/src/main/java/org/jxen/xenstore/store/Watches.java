@@ -35,7 +35,7 @@ public final class Watches {
     public record Event(Object owner, String path, String token) {}
 
     /** A registered watch and its registration number: events go out in registration order. */
-    private record Entry(Watch watch, long seq) {}
+    record Entry(Watch watch, long seq) {}
 
     /**
      * The watches by path: a change looks up only its own path and its ancestors, and costs the
@@ -88,9 +88,26 @@ public final class Watches {
         return n;
     }
 
-    private void forget(Object owner, int n) {
+    /** Takes {@code n} watches of {@code owner} out of the counts, once their entries are gone. */
+    void forget(Object owner, int n) {
         size -= n;
         perOwner.computeIfPresent(owner, (k, v) -> v == n ? null : v - n);
+    }
+
+    // --- the raw tables, for StoreCheck (and the tests' corruption hooks) ---
+
+    /** The index: path → the watches on it. */
+    Map<String, List<Entry>> index() {
+        return byPath;
+    }
+
+    /** Watches held, by owner (compared by identity). */
+    Map<Object, Integer> ownerCounts() {
+        return perOwner;
+    }
+
+    void size(int n) {
+        size = n;
     }
 
     public int count(Object owner) {

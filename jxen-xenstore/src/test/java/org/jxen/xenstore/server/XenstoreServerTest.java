@@ -4,7 +4,9 @@ import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.jxen.xenstore.store.Corrupt;
 import org.jxen.xenstore.store.Quota;
+import org.jxen.xenstore.store.Transaction;
 import org.jxen.xenstore.wire.XsError;
 import org.jxen.xenstore.wire.XsOp;
 import org.jxen.xenstore.wire.XsPacket;
@@ -113,6 +115,8 @@ class XenstoreServerTest {
             c.takeEvents();
         }
         assertThat(root.ok(XsOp.CONTROL, "check")).isEqualTo("OK\0");
+        // Nothing a client sends leaves the store, its transactions or its watches inconsistent.
+        assertThat(s.check()).as("findings of CONTROL check").isEmpty();
     }
 
     @Test
@@ -559,6 +563,56 @@ class XenstoreServerTest {
                 throw new java.io.UncheckedIOException(e);
             }
             assertThat(dom0.err(XsOp.CONTROL, "memreport", "/nonexistent-dir/x")).isEqualTo(XsError.EIO);
+        }
+
+        @Test
+        void checkTakesNoArguments() {
+            // xenstored_control.c, do_control_check: "if (num) return EINVAL".
+            assertThat(dom0.err(XsOp.CONTROL, "check", "now")).isEqualTo(XsError.EINVAL);
+        }
+
+        @Test
+        void checkRepairsTheTreeAndTheNodeCountsOfTheStore() {
+            dom5.write("a/b", "1");
+            dom5.write("c", "2");
+            server.withStore(s -> {
+                Corrupt.addDanglingChild(s, "/local/domain/5", "ghost");
+                Corrupt.dropChildEntry(s, "/local/domain/5/a");
+                Corrupt.skewNodeCount(s, 5, 4);
+                return null;
+            });
+            assertThat(dom0.ok(XsOp.DIRECTORY, "/local/domain/5")).isEqualTo("c\0ghost\0");
+            assertThat(dom0.ok(XsOp.CONTROL, "check")).isEqualTo("OK\0");
+            // The dangling entry went; /local/domain/5/a and a/b, unreachable, went (xenstored's
+            // clean_store); domain 5 owns its home and c, and is counted so.
+            assertThat(dom0.ok(XsOp.DIRECTORY, "/local/domain/5")).isEqualTo("c\0");
+            assertThat(dom0.err(XsOp.READ, "/local/domain/5/a/b")).isEqualTo(XsError.ENOENT);
+            assertThat(dom0.ok(XsOp.CONTROL, "quota", "5")).containsPattern("nodes\\s*:\\s+2\n");
+            assertThat(dom5.read("c")).isEqualTo("2");
+        }
+
+        @Test
+        void checkEndsTheWatchesAndTransactionsOfAConnectionThatIsClosed() {
+            dom5.ok(XsOp.WATCH, "w", "t");
+            dom5.start();
+            // A disconnect that set the flag but did not tidy up (the bug check exists for).
+            dom5.conn.closed = true;
+            assertThat(dom0.ok(XsOp.CONTROL, "quota", "5")).containsPattern("watches\\s*:\\s+1\n")
+                    .containsPattern("transactions\\s*:\\s+1\n");
+            assertThat(dom0.ok(XsOp.CONTROL, "check")).isEqualTo("OK\0");
+            assertThat(dom0.ok(XsOp.CONTROL, "quota", "5")).containsPattern("watches\\s*:\\s+0\n")
+                    .containsPattern("transactions\\s*:\\s+0\n");
+        }
+
+        @Test
+        void checkDropsATransactionFiledWithAnotherConnection() {
+            int tx = dom6.start();
+            Transaction foreign = dom6.conn.transactions.get(tx);
+            dom5.conn.transactions.put(tx, foreign);
+            assertThat(dom0.ok(XsOp.CONTROL, "check")).isEqualTo("OK\0");
+            assertThat(dom5.writeErr(tx, "x", bytes("v"))).as("domain 5 may not use domain 6's transaction")
+                    .isEqualTo(XsError.ENOENT);
+            assertThat(dom6.ok(XsOp.TRANSACTION_END, tx, "T")).as("domain 6 keeps it").isEqualTo("OK\0");
         }
 
         @Test

@@ -438,6 +438,7 @@ class StoreModelTest {
             live.assertWellFormed();
             assertThat(dump(store)).as(at).isEqualTo(dump(live));
             assertThat(store.size()).as(at).isEqualTo(live.values.size());
+            assertThat(new StoreCheck().tree(store).findings()).as("CONTROL check after " + at).isEmpty();
         }
     }
 }

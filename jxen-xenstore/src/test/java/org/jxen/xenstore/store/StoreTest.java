@@ -341,6 +341,14 @@ class StoreTest {
     }
 
     @Test
+    void dom0IsCountedForEveryNodeAFreshStoreHolds() {
+        // /, /local, /local/domain, /tool, /tool/xenstored (xenstored's setup_structure counts
+        // its "/", "/tool" and "/tool/xenstored" for Dom0 as well: domain_entry_fix(dom0, 3)).
+        Store fresh = new Store(Quota.XEN_DEFAULTS, c -> {});
+        assertThat(fresh.ownedBy(0)).isEqualTo(fresh.size()).isEqualTo(5);
+    }
+
+    @Test
     void nodeQuotaCountsNodesGivenToADomain() throws Exception {
         store.quota(Quota.XEN_DEFAULTS.with("nodes", 2));
         store.write(store, DOM0, "/local/domain/5/given", b(""));
