@@ -75,7 +75,19 @@ class CliIT {
 
     @Test
     void kernelIsADirectory() throws Exception {
-        assertOneLineError(run(Map.of(), "--kernel", tmp.toString()), "kernel", tmp.toString());
+        assertOneLineError(run(Map.of(), "--kernel", tmp.toString()), "kernel " + tmp + " is a directory");
+    }
+
+    @Test
+    void emptyKernelPath() throws Exception {
+        Result r = run(Map.of(), "--kernel", "");
+        assertOneLineError(r, "kernel path is empty");
+        assertThat(r.stderr()).doesNotContain("directory");
+    }
+
+    @Test
+    void kernelIsNotARegularFile() throws Exception {
+        assertOneLineError(run(Map.of(), "--kernel", "/dev/null"), "kernel /dev/null is not a regular file");
     }
 
     @Test
@@ -86,7 +98,6 @@ class CliIT {
 
     @Test
     void truncatedKernel() throws Exception {
-        HostAssume.kvm();
         Path k = tmp.resolve("truncated.elf");
         byte[] full = Files.readAllBytes(TestGuests.pvh("hello"));
         Files.write(k, java.util.Arrays.copyOf(full, 200));
@@ -95,7 +106,6 @@ class CliIT {
 
     @Test
     void wrongElfClass() throws Exception {
-        HostAssume.kvm();
         Path k = copyOfHello();
         patch(k, 4, (byte) 3);
         assertOneLineError(run(Map.of(), "--kernel", k.toString()), "unknown ELF class 3");
@@ -103,7 +113,6 @@ class CliIT {
 
     @Test
     void wrongElfMachine() throws Exception {
-        HostAssume.kvm();
         Path k = copyOfHello();
         patch(k, 18, (byte) 183, (byte) 0); // EM_AARCH64
         assertOneLineError(run(Map.of(), "--kernel", k.toString()), "machine 183", "x86-64");
@@ -111,7 +120,6 @@ class CliIT {
 
     @Test
     void elfWithoutPvhNoteMultibootOrBzImage() throws Exception {
-        HostAssume.kvm();
         Path k = copyOfHello();
         byte[] b = Files.readAllBytes(k);
         // Turn the XEN_ELFNOTE_PHYS32_ENTRY note (name "Xen", type 18) into an unknown note type.
@@ -123,7 +131,6 @@ class CliIT {
 
     @Test
     void notAKernelAtAll() throws Exception {
-        HostAssume.kvm();
         Path k = tmp.resolve("text");
         Files.writeString(k, "just some text\n".repeat(100));
         assertOneLineError(run(Map.of(), "--kernel", k.toString()), "not a kernel jxen can boot");
@@ -143,7 +150,6 @@ class CliIT {
 
     @Test
     void missingInitrd() throws Exception {
-        HostAssume.kvm();
         assertOneLineError(run(Map.of(), "--kernel", TestGuests.pvh("hello").toString(), "--initrd",
                 tmp.resolve("gone.img").toString()), "initrd", "does not exist");
     }
@@ -171,6 +177,19 @@ class CliIT {
                 "vcpus 100000 is out of range (expected: 1..");
         assertOneLineError(run(Map.of(), "--kernel", TestGuests.pvh("hello").toString(), "--vcpus", "0"),
                 "vcpus 0 is out of range");
+    }
+
+    @Test
+    void emptyInitrd() throws Exception {
+        Path initrd = Files.createFile(tmp.resolve("empty.img"));
+        assertOneLineError(run(Map.of(), "--kernel", TestGuests.pvh("hello").toString(), "--initrd", initrd.toString()),
+                "initrd " + initrd + " is empty");
+    }
+
+    @Test
+    void initrdIsADirectory() throws Exception {
+        assertOneLineError(run(Map.of(), "--kernel", TestGuests.pvh("hello").toString(), "--initrd", tmp.toString()),
+                "initrd " + tmp + " is a directory");
     }
 
     @Test

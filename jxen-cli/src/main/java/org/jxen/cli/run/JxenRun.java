@@ -112,11 +112,12 @@ public final class JxenRun implements Callable<Integer> {
             host.asXlInfo().forEach((k, v) -> System.out.printf("%-22s: %s%n", k, v));
             return 0;
         }
-        if (kernel == null) {
-            return fail("--kernel is required (try 'jxen-run --help')", null);
-        }
-        if (timeout != null && !(timeout > 0)) {
-            return fail("--timeout " + timeout + " (expected: a number of seconds > 0)", null);
+        try {
+            Preflight.timeout(timeout);
+            Preflight.kernel(kernel);
+            Preflight.initrd(initrd);
+        } catch (UsageException e) {
+            return fail(e.getMessage(), null);
         }
         Kvm kvm;
         try {
