@@ -193,6 +193,34 @@ class CliIT {
     }
 
     @Test
+    void nameLongerThanAMemfdNameCanHold() throws Exception {
+        Result r = run(Map.of(), "--kernel", TestGuests.pvh("hello").toString(), "--name", "n".repeat(245));
+        assertOneLineError(r, "--name is 245 bytes long (expected: at most 244");
+        assertThat(r.stderr()).doesNotContain("memfd_create(");
+    }
+
+    @Test
+    void emptyOrAllDigitName() throws Exception {
+        assertOneLineError(run(Map.of(), "--kernel", TestGuests.pvh("hello").toString(), "--name", ""), "--name is empty");
+        assertOneLineError(run(Map.of(), "--kernel", TestGuests.pvh("hello").toString(), "--name", "42"),
+                "--name 42 is all digits", "domain id");
+    }
+
+    @Test
+    void controlCharactersInInputAreEscapedInErrors() throws Exception {
+        Result name = run(Map.of(), "--kernel", TestGuests.pvh("hello").toString(), "--name", "evil\u001b[2Jname");
+        assertOneLineError(name, "--name 'evil\\x1b[2Jname' contains a control character");
+        Result kernel = run(Map.of(), "--kernel", tmp.resolve("k\u001b[2J\u0007").toString());
+        assertOneLineError(kernel, "k\\x1b[2J\\x07 does not exist");
+        Result option = run(Map.of(), "--kernal\u001b[2J", "x");
+        assertThat(option.status()).isEqualTo(1);
+        assertThat(option.stderr()).contains("--kernal\\x1b[2J");
+        for (Result r : List.of(name, kernel, option)) {
+            assertThat(r.stderr().chars().filter(c -> c < 0x20 && c != '\n')).as("control characters in " + r.stderr()).isEmpty();
+        }
+    }
+
+    @Test
     void noKvmDevice() throws Exception {
         assertOneLineError(run(Map.of("JXEN_KVM_DEVICE", tmp.resolve("kvm").toString()), "--kernel",
                 TestGuests.pvh("hello").toString()), "does not exist: this host has no KVM");

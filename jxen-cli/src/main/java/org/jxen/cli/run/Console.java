@@ -100,7 +100,7 @@ final class Console implements AutoCloseable {
 
     /** Writes a line of jxen-run's own to stderr, starting on a fresh line in raw mode. */
     void message(String text) {
-        System.err.print((interactive ? "\r\n" : "") + text + (interactive ? "\r\n" : "\n"));
+        System.err.print((interactive ? "\r\n" : "") + Printable.escape(text) + (interactive ? "\r\n" : "\n"));
         System.err.flush();
     }
 

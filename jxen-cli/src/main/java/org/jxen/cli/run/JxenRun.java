@@ -78,14 +78,14 @@ public final class JxenRun implements Callable<Integer> {
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setExitCodeExceptionMapper(e -> ExitStatus.ERROR.code());
         cl.setExecutionExceptionHandler((ex, c, r) -> {
-            System.err.println("jxen-run: internal error: " + ex);
+            System.err.println("jxen-run: internal error: " + Printable.escape(ex.toString()));
             if (((JxenRun) c.getCommand()).verbose) {
                 ex.printStackTrace();
             }
             return ExitStatus.ERROR.code();
         });
         cl.setParameterExceptionHandler((ex, a) -> {
-            System.err.println("jxen-run: " + ex.getMessage());
+            System.err.println("jxen-run: " + Printable.escape(ex.getMessage()));
             System.err.println("Try 'jxen-run --help' for more information.");
             return ExitStatus.ERROR.code();
         });
@@ -114,6 +114,7 @@ public final class JxenRun implements Callable<Integer> {
         }
         try {
             Preflight.timeout(timeout);
+            Preflight.name(name);
             Preflight.kernel(kernel);
             Preflight.initrd(initrd);
         } catch (UsageException e) {
@@ -224,7 +225,7 @@ public final class JxenRun implements Callable<Integer> {
     }
 
     private int fail(String message, Throwable cause) {
-        System.err.println("jxen-run: " + message);
+        System.err.println("jxen-run: " + Printable.escape(message));
         if (verbose && cause != null) {
             cause.printStackTrace();
         }

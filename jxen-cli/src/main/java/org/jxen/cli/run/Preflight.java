@@ -16,7 +16,38 @@ import org.jxen.vmm.boot.KernelLoader;
  * <p>Thread: main, while {@link Prewarm} opens KVM on its own thread.
  */
 final class Preflight {
+    /** The longest memfd name, without its NUL: MFD_NAME_MAX_LEN in mm/memfd.c, see memfd_create(2). */
+    static final int MEMFD_NAME_MAX = 249;
+    /** What GuestMemory.create puts before the domain name to name the guest RAM's memfd. */
+    static final String GUEST_MEMORY_PREFIX = "jxen-";
+    /** The longest --name, in UTF-8 bytes: what the memfd name leaves after the prefix. */
+    static final int NAME_MAX = MEMFD_NAME_MAX - GUEST_MEMORY_PREFIX.length();
+
     private Preflight() {}
+
+    /**
+     * Checks {@code --name}: present (xl: "Domain name must be specified"), printable (it goes
+     * into logs, thread names and messages), short enough for the memfd that backs guest RAM,
+     * and not all digits, which xl takes for a domain id (libxl_domain_qualifier_to_domid), so
+     * such a domain could not be named to xl.
+     */
+    static void name(String name) throws UsageException {
+        if (name.isEmpty()) {
+            throw new UsageException("--name is empty (expected: a domain name)");
+        }
+        if (Printable.hasControl(name)) {
+            throw new UsageException("--name '" + name + "' contains a control character (expected: printable characters)");
+        }
+        int bytes = name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        if (bytes > NAME_MAX) {
+            throw new UsageException("--name is " + bytes + " bytes long (expected: at most " + NAME_MAX
+                    + " bytes in UTF-8, what a memfd name holds after '" + GUEST_MEMORY_PREFIX + "')");
+        }
+        if (name.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            throw new UsageException("--name " + name + " is all digits, which xl reads as a domain id "
+                    + "(expected: a name with at least one other character)");
+        }
+    }
 
     /** Checks that {@code --timeout}, when given, is a number of seconds above zero. */
     static void timeout(Double seconds) throws UsageException {

@@ -67,9 +67,11 @@ public final class StderrLoggerFinder extends System.LoggerFinder {
                 default -> "debug: ";
             };
             boolean traces = verbose();
-            StringBuilder b = new StringBuilder(prefix()).append(": ").append(tag).append(msg);
+            StringBuilder b = new StringBuilder(prefix()).append(": ").append(tag);
+            // Messages carry names, paths and guest data: escape control characters, line by line.
+            b.append(String.join("\n", String.valueOf(msg).lines().map(Printable::escape).toList()));
             if (thrown != null && !traces) {
-                b.append(": ").append(thrown);
+                b.append(": ").append(Printable.escape(thrown.toString()));
             }
             synchronized (System.err) {
                 System.err.println(b);

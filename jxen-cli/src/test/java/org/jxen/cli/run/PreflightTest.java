@@ -3,10 +3,15 @@ package org.jxen.cli.run;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+import org.jxen.sys.SysException;
 import org.jxen.testkit.TestGuests;
+import org.jxen.vmm.machine.MachineSpec;
+import org.jxen.vmm.memory.AddressMap;
+import org.jxen.vmm.memory.GuestMemory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -62,5 +67,33 @@ class PreflightTest {
         assertThatThrownBy(() -> Preflight.timeout(0.0)).hasMessageStartingWith("--timeout 0");
         assertThatThrownBy(() -> Preflight.timeout(Double.NaN)).hasMessageStartingWith("--timeout NaN");
         assertThatCode(() -> Preflight.timeout(null)).doesNotThrowAnyException();
+    }
+
+    @Test
+    void nameFitsTheMemfdThatGuestMemoryNamesAfterIt() throws Exception {
+        // The limit is checked against the kernel and GuestMemory's own naming, not just stated.
+        AddressMap map = new AddressMap(MachineSpec.MIN_MEMORY_MIB * AddressMap.MIB);
+        String longest = "n".repeat(Preflight.NAME_MAX);
+        Preflight.name(longest);
+        try (GuestMemory m = GuestMemory.create(longest, map)) {
+            assertThat(m.regions()).isNotEmpty();
+        }
+        String tooLong = longest + "n";
+        assertThatThrownBy(() -> Preflight.name(tooLong)).hasMessageStartingWith("--name is 245 bytes long (expected: at most 244");
+        assertThatThrownBy(() -> GuestMemory.create(tooLong, map).close()).isInstanceOf(SysException.class);
+    }
+
+    @Test
+    void nameLengthCountsUtf8Bytes() {
+        // 'é' is two bytes in UTF-8: 123 of them are 246 bytes.
+        assertThatThrownBy(() -> Preflight.name("\u00e9".repeat(123))).hasMessageStartingWith("--name is 246 bytes long");
+    }
+
+    @Test
+    void rejectsEmptyControlAndAllDigitNames() {
+        assertThatThrownBy(() -> Preflight.name("")).hasMessage("--name is empty (expected: a domain name)");
+        assertThatThrownBy(() -> Preflight.name("a\tb")).hasMessageStartingWith("--name 'a\tb' contains a control character");
+        assertThatThrownBy(() -> Preflight.name("007")).hasMessageStartingWith("--name 007 is all digits");
+        assertThatCode(() -> Preflight.name("guest-7")).doesNotThrowAnyException();
     }
 }
