@@ -221,6 +221,32 @@ class CliIT {
     }
 
     @Test
+    void timeoutIsShownInPlainDecimals() throws Exception {
+        Result r = run(Map.of(), "--kernel", TestGuests.pvh("hello").toString(), "--timeout", "-1e-5");
+        assertOneLineError(r, "--timeout -0.00001 (expected: a number of seconds > 0)");
+        assertThat(r.stderr()).doesNotContain("E-");
+    }
+
+    @Test
+    void timeoutMessageShowsPlainSeconds() throws Exception {
+        HostAssume.kvm();
+        Result r = run(Map.of(), "--kernel", TestGuests.pvh("shutdown").toString(), "--timeout", "1e-4", "--cmdline",
+                "action=halt");
+        assertThat(r.status()).as(r.stderr()).isEqualTo(4);
+        assertThat(r.stderr()).contains("jxen-run: timeout after 0.0001 s; domain 'jxen-run' destroyed");
+    }
+
+    @Test
+    void aTimeoutBeyondTheClocksRangeNeverFires() throws Exception {
+        HostAssume.kvm();
+        // 1e12 s is past what System.nanoTime() can add without overflowing: it must mean "no
+        // timeout", not "already expired". The guest powers off by itself.
+        Result r = run(Map.of(), "--kernel", TestGuests.pvh("hello").toString(), "--timeout", "1e12");
+        assertThat(r.status()).as(r.stderr()).isZero();
+        assertThat(r.stderr()).doesNotContain("timeout after");
+    }
+
+    @Test
     void noKvmDevice() throws Exception {
         assertOneLineError(run(Map.of("JXEN_KVM_DEVICE", tmp.resolve("kvm").toString()), "--kernel",
                 TestGuests.pvh("hello").toString()), "does not exist: this host has no KVM");

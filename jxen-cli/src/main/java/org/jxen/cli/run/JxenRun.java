@@ -1,7 +1,6 @@
 package org.jxen.cli.run;
 
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -127,7 +126,7 @@ public final class JxenRun implements Callable<Integer> {
             return fail(kvmOpenMessage(e), e);
         }
         MachineSpec spec = new MachineSpec(name, memory, vcpus, kernel, initrd, cmdline);
-        long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + (long) (timeout * 1e9);
+        long deadline = deadline(System.nanoTime(), timeout);
         boolean interactive = Console.stdinIsTerminal();
         java.util.concurrent.atomic.AtomicReference<Machine> current = new java.util.concurrent.atomic.AtomicReference<>();
         handleTerm(current);
@@ -151,7 +150,7 @@ public final class JxenRun implements Callable<Integer> {
                     Outcome o = await(m, console.detached(), deadline);
                     if (o == null) {
                         m.destroy("timeout");
-                        console.message("jxen-run: timeout after " + timeout + " s; domain '" + name + "' destroyed");
+                        console.message("jxen-run: timeout after " + Printable.seconds(timeout) + " s; domain '" + name + "' destroyed");
                         return ExitStatus.TIMEOUT.code();
                     }
                     if (o.reason() == ShutdownReason.DESTROYED) {
@@ -232,7 +231,18 @@ public final class JxenRun implements Callable<Integer> {
         return ExitStatus.ERROR.code();
     }
 
-    static Duration seconds(double s) {
-        return Duration.ofNanos((long) (s * 1e9));
+    /**
+     * The System.nanoTime() at which {@code timeout} seconds from {@code now} run out, or
+     * Long.MAX_VALUE (never) for no timeout and for one too long for the clock's range (1e12 s
+     * must not wrap around into the past).
+     */
+    static long deadline(long now, Double timeout) {
+        if (timeout == null) {
+            return Long.MAX_VALUE;
+        }
+        double ns = timeout * 1e9;
+        long n = ns >= Long.MAX_VALUE ? Long.MAX_VALUE : (long) ns;
+        long d = now + n;
+        return d < now ? Long.MAX_VALUE : d;
     }
 }

@@ -52,7 +52,7 @@ final class Preflight {
     /** Checks that {@code --timeout}, when given, is a number of seconds above zero. */
     static void timeout(Double seconds) throws UsageException {
         if (seconds != null && !(seconds > 0)) {
-            throw new UsageException("--timeout " + seconds + " (expected: a number of seconds > 0)");
+            throw new UsageException("--timeout " + Printable.seconds(seconds) + " (expected: a number of seconds > 0)");
         }
     }
 

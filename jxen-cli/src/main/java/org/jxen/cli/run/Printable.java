@@ -32,4 +32,17 @@ public final class Printable {
     static boolean hasControl(CharSequence text) {
         return text.chars().anyMatch(Character::isISOControl);
     }
+
+    /**
+     * A number of seconds as a person writes it: 0.0001, 3, 1.5, where Double.toString says
+     * 1.0E-4 and 3.0. Values outside [1e-9, 1e15), which would print as long runs of zeros,
+     * keep the exponent.
+     */
+    public static String seconds(double s) {
+        double a = Math.abs(s);
+        if (s != 0 && !(a >= 1e-9 && a < 1e15)) {
+            return Double.toString(s);
+        }
+        return java.math.BigDecimal.valueOf(s).stripTrailingZeros().toPlainString();
+    }
 }
