@@ -300,6 +300,43 @@ class CliIT {
     }
 
     @Test
+    void helpFitsEightyColumnsAndBreaksLinesOnlyWhereTheNextWordDoesNotFit() throws Exception {
+        // Not a terminal and no COLUMNS: picocli's default width, 80.
+        Result r;
+        try (GuestProcess p = GuestProcess.startRaw(List.of("env", "-u", "COLUMNS",
+                org.jxen.testkit.Checkout.bin("jxen-run").toString(), "--help"), Map.of())) {
+            p.closeInput();
+            r = new Result(p.awaitExit(WAIT), p.stdout(), p.stderr());
+        }
+        assertThat(r.status()).isZero();
+        List<String> lines = r.stdout().lines().toList();
+        assertThat(lines).allSatisfy(l -> assertThat(l.length()).as(l).isLessThanOrEqualTo(80));
+        // The description: the lines after the synopsis (which starts "Usage:" and continues
+        // indented) up to the first option. A line of a paragraph may end early only where the
+        // paragraph ends; elsewhere the next word must not have fitted on it (picocli keeps the
+        // 80th column free).
+        int i = lines.indexOf(lines.stream().filter(l -> l.startsWith("Usage: ")).findFirst().orElseThrow()) + 1;
+        while (lines.get(i).startsWith(" ")) {
+            i++;
+        }
+        List<String> description = new ArrayList<>();
+        for (; !lines.get(i).startsWith(" "); i++) {
+            description.add(lines.get(i));
+        }
+        assertThat(description).as("description lines").isNotEmpty();
+        for (int k = 0; k + 1 < description.size(); k++) {
+            String line = description.get(k);
+            String next = description.get(k + 1);
+            if (line.isBlank() || next.isBlank() || line.endsWith(".")) {
+                continue;
+            }
+            int nextWord = next.strip().split(" ")[0].length();
+            assertThat(line.length() + 1 + nextWord).as("line broken before the next word would fill it: \"" + line
+                    + "\" / \"" + next + "\"").isGreaterThanOrEqualTo(80);
+        }
+    }
+
+    @Test
     void hostInfoSaysWhichKvm() throws Exception {
         Result r = run(Map.of(), "--host-info");
         assertThat(r.status()).isZero();

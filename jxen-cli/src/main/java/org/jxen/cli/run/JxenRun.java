@@ -23,12 +23,20 @@ import picocli.CommandLine.Option;
 /** {@code jxen-run}: boots one VM in the foreground and exits with a status that says how it ended. */
 @Command(name = "jxen-run", mixinStandardHelpOptions = true, version = "jxen-run 0.1.0",
         sortOptions = false, usageHelpAutoWidth = true,
+        header = "Boot one VM in the foreground, with its console on this terminal.",
+        // One element per paragraph, and an empty one between paragraphs: picocli breaks each
+        // at the terminal's width (80 columns when not on a terminal), and the man page's
+        // AsciiDoc needs the empty line to keep paragraphs apart.
         description = {
-            "Boot one VM in the foreground, its serial console (COM1) on this terminal, no daemon.",
-            "Boots an ELF with a Xen PVH note, a Multiboot kernel, or a Linux bzImage.",
+            "The VM's serial console (COM1) is on this terminal, and no daemon is involved. The kernel is an ELF "
+                    + "with a Xen PVH note, a Multiboot kernel or a Linux bzImage.",
+            "",
             "On a terminal, Ctrl-] leaves the console and destroys the VM.",
-            "SIGTERM presses the guest's ACPI power button (a clean shutdown); a second SIGTERM,",
-            "or a guest that does not listen to the button, destroys the VM."},
+            "",
+            "SIGTERM presses the guest's ACPI power button (a clean shutdown); a second SIGTERM, or a guest "
+                    + "that does not listen to the button, destroys the VM."},
+        descriptionHeading = "%n",
+        optionListHeading = "%nOptions:%n",
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {})
 public final class JxenRun implements Callable<Integer> {
