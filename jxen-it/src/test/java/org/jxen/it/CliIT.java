@@ -296,7 +296,7 @@ class CliIT {
         Result r = run(Map.of(), "--help");
         assertThat(r.status()).isZero();
         assertThat(r.stdout()).contains("--kernel", "--initrd", "--cmdline", "--memory", "--vcpus", "--on-reboot",
-                "--timeout", "Exit status:", "the guest powered off", "the guest crashed");
+                "--timeout", "Exit status\n", "the guest powered off", "the guest crashed");
     }
 
     @Test

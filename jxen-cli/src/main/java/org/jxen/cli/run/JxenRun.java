@@ -1,7 +1,6 @@
 package org.jxen.cli.run;
 
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -36,9 +35,9 @@ import picocli.CommandLine.Option;
             "SIGTERM presses the guest's ACPI power button (a clean shutdown); a second SIGTERM, or a guest "
                     + "that does not listen to the button, destroys the VM."},
         descriptionHeading = "%n",
-        optionListHeading = "%nOptions:%n",
-        exitCodeListHeading = "%nExit status:%n",
-        exitCodeList = {})
+        optionListHeading = "%nOptions%n",
+        exitCodeListHeading = "%nExit status%n",
+        modelTransformer = ExitStatus.InHelp.class)
 public final class JxenRun implements Callable<Integer> {
     @Option(names = "--kernel", paramLabel = "FILE", description = "Kernel to boot: PVH ELF, Multiboot or bzImage.")
     Path kernel;
@@ -81,7 +80,6 @@ public final class JxenRun implements Callable<Integer> {
         configureLogging(java.util.Arrays.asList(args).contains("-v") || java.util.Arrays.asList(args).contains("--verbose"));
         prewarm = Prewarm.start(kvmDevice());
         CommandLine cl = new CommandLine(new JxenRun());
-        cl.getCommandSpec().usageMessage().exitCodeList(exitCodeHelp());
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setExitCodeExceptionMapper(e -> ExitStatus.ERROR.code());
         cl.setExecutionExceptionHandler((ex, c, r) -> {
@@ -97,14 +95,6 @@ public final class JxenRun implements Callable<Integer> {
             return ExitStatus.ERROR.code();
         });
         System.exit(cl.execute(args));
-    }
-
-    private static Map<String, String> exitCodeHelp() {
-        Map<String, String> m = new java.util.LinkedHashMap<>();
-        for (ExitStatus s : ExitStatus.values()) {
-            m.put(Integer.toString(s.code()), s.meaning());
-        }
-        return m;
     }
 
     static void configureLogging(boolean verbose) {
