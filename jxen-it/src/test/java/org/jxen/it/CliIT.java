@@ -297,6 +297,7 @@ class CliIT {
         assertThat(r.status()).isZero();
         assertThat(r.stdout()).contains("--kernel", "--initrd", "--cmdline", "--memory", "--vcpus", "--on-reboot",
                 "--timeout", "Exit status\n", "the guest powered off", "the guest crashed");
+        assertThat(r.stdout()).as("SIGINT and its status").containsPattern("(?m)^  130 +SIGINT").contains("Ctrl-C goes to the guest");
     }
 
     @Test
@@ -333,6 +334,82 @@ class CliIT {
             int nextWord = next.strip().split(" ")[0].length();
             assertThat(line.length() + 1 + nextWord).as("line broken before the next word would fill it: \"" + line
                     + "\" / \"" + next + "\"").isGreaterThanOrEqualTo(80);
+        }
+    }
+
+    /**
+     * Starts bin/jxen-run with {@code args}, reading more arguments from a FIFO (picocli's
+     * {@code @file}), and returns once it has opened the FIFO: the JVM is up, its signal
+     * handling installed, and jxen-run waits there for the test, with no KVM needed.
+     */
+    private Waiting startWaitingForArguments(String... args) throws Exception {
+        Path fifo = tmp.resolve("args");
+        Path pidFile = tmp.resolve("pid");
+        Process mk = new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start();
+        assertThat(mk.waitFor()).as("mkfifo").isZero();
+        List<String> cmd = new ArrayList<>(List.of("sh", "-c", "echo $$ > \"$0\"; exec \"$@\"", pidFile.toString(),
+                org.jxen.testkit.Checkout.bin("jxen-run").toString()));
+        cmd.addAll(List.of(args));
+        cmd.add("@" + fifo);
+        GuestProcess p = GuestProcess.startRaw(cmd, Map.of());
+        // Opening a FIFO to write blocks until its reader opens it: on a thread, with a deadline.
+        var opened = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return Files.newOutputStream(fifo);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        try {
+            java.io.OutputStream w = opened.get(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+            return new Waiting(p, w, Long.parseLong(Files.readString(pidFile).strip()));
+        } catch (java.util.concurrent.TimeoutException e) {
+            p.close();
+            throw new AssertionError("jxen-run did not open " + fifo + p.describe(), e);
+        }
+    }
+
+    /** A jxen-run blocked reading its arguments from {@code args}. */
+    record Waiting(GuestProcess process, java.io.OutputStream args, long pid) implements AutoCloseable {
+        /** Gives jxen-run the rest of its arguments, which lets it go on. */
+        void release(String more) throws IOException {
+            args.write(more.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            args.close();
+        }
+
+        @Override
+        public void close() throws IOException {
+            process.close();
+            args.close();
+        }
+    }
+
+    static void signal(long pid, String name) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-s", name, Long.toString(pid)).inheritIO().start();
+        assertThat(kill.waitFor()).as("kill -s " + name + " " + pid).isZero();
+    }
+
+    @Test
+    void sigintBeforeTheVmExistsExits130Quietly() throws Exception {
+        try (Waiting w = startWaitingForArguments()) {
+            signal(w.pid(), "INT");
+            assertThat(w.process().awaitExit(WAIT)).as(w.process().describe()).isEqualTo(130);
+            assertThat(w.process().stdout()).isEmpty();
+            assertThat(w.process().stderr()).doesNotContain("\tat ").doesNotContain("Exception");
+        }
+    }
+
+    @Test
+    void sigintDestroysARunningVmAndExits130() throws Exception {
+        HostAssume.kvm();
+        Path pidFile = tmp.resolve("pid");
+        try (GuestProcess p = GuestProcess.startRaw(List.of("sh", "-c", "echo $$ > \"$0\"; exec \"$@\"", pidFile.toString(),
+                org.jxen.testkit.Checkout.bin("jxen-run").toString(), "--kernel", TestGuests.pvh("shutdown").toString(),
+                "--timeout", "60", "--cmdline", "action=halt"), Map.of())) {
+            p.awaitOutput("^jxen-guest shutdown end", WAIT);
+            signal(Long.parseLong(Files.readString(pidFile).strip()), "INT");
+            assertThat(p.awaitExit(WAIT)).as(p.describe()).isEqualTo(130);
+            assertThat(p.stderr()).contains("jxen-run: domain 'jxen-run' destroyed: SIGINT");
         }
     }
 

@@ -20,7 +20,9 @@ public enum ExitStatus {
     DETACHED(5, "the VM was destroyed: Ctrl-] on the console, or SIGTERM"),
     SUSPEND(6, "the guest suspended itself"),
     WATCHDOG(7, "the guest's watchdog fired"),
-    SOFT_RESET(8, "the guest asked for a soft reset");
+    SOFT_RESET(8, "the guest asked for a soft reset"),
+    /** 128 + SIGINT's number (2), as a shell reports a command that SIGINT ended. */
+    INTERRUPTED(130, "SIGINT: the VM was destroyed");
 
     private final int code;
     private final String meaning;

@@ -4,6 +4,9 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.jxen.kvm.Kvm;
 import org.jxen.sys.Errno;
@@ -30,10 +33,13 @@ import picocli.CommandLine.Option;
             "The VM's serial console (COM1) is on this terminal, and no daemon is involved. The kernel is an ELF "
                     + "with a Xen PVH note, a Multiboot kernel or a Linux bzImage.",
             "",
-            "On a terminal, Ctrl-] leaves the console and destroys the VM.",
+            "On a terminal, the console is in raw mode: Ctrl-C goes to the guest, and Ctrl-] leaves the console "
+                    + "and destroys the VM.",
             "",
             "SIGTERM presses the guest's ACPI power button (a clean shutdown); a second SIGTERM, or a guest "
-                    + "that does not listen to the button, destroys the VM."},
+                    + "that does not listen to the button, destroys the VM.",
+            "",
+            "SIGINT (kill -INT, or Ctrl-C when the input is not a terminal) destroys the VM at once."},
         descriptionHeading = "%n",
         optionListHeading = "%nOptions%n",
         exitCodeListHeading = "%nExit status%n",
@@ -72,6 +78,8 @@ public final class JxenRun implements Callable<Integer> {
     boolean verbose;
 
     enum OnReboot { restart, destroy }
+
+    private static final String SIGINT = "SIGINT";
 
     /** Started before the command line is parsed; see {@link Prewarm}. */
     private static Prewarm prewarm;
@@ -126,8 +134,9 @@ public final class JxenRun implements Callable<Integer> {
         MachineSpec spec = new MachineSpec(name, memory, vcpus, kernel, initrd, cmdline);
         long deadline = deadline(System.nanoTime(), timeout);
         boolean interactive = Console.stdinIsTerminal();
-        java.util.concurrent.atomic.AtomicReference<Machine> current = new java.util.concurrent.atomic.AtomicReference<>();
+        AtomicReference<Machine> current = new AtomicReference<>();
         handleTerm(current);
+        AtomicBoolean interrupted = handleInt(current);
         try (kvm; Console console = new Console(interactive)) {
             boolean consoleStarted = false;
             while (true) {
@@ -139,6 +148,10 @@ public final class JxenRun implements Callable<Integer> {
                 }
                 try (m) {
                     current.set(m);
+                    if (interrupted.get()) {
+                        // SIGINT came while this machine was being built (after a reboot).
+                        m.destroy(SIGINT);
+                    }
                     console.attach(m.console());
                     if (!consoleStarted) {
                         console.start();
@@ -153,7 +166,7 @@ public final class JxenRun implements Callable<Integer> {
                     }
                     if (o.reason() == ShutdownReason.DESTROYED) {
                         console.message("jxen-run: domain '" + name + "' destroyed: " + o.detail());
-                        return ExitStatus.DETACHED.code();
+                        return (interrupted.get() ? ExitStatus.INTERRUPTED : ExitStatus.DETACHED).code();
                     }
                     if (o.reason() == ShutdownReason.REBOOT && onReboot == OnReboot.restart) {
                         console.message("jxen-run: domain '" + name + "' rebooting (" + o.detail() + ")");
@@ -189,8 +202,8 @@ public final class JxenRun implements Callable<Integer> {
      * SIGTERM asks the guest to shut down as {@code xl shutdown} does for an HVM guest: by the
      * ACPI power button. A guest that does not listen, or a second SIGTERM, gets destroyed.
      */
-    private static void handleTerm(java.util.concurrent.atomic.AtomicReference<Machine> current) {
-        java.util.concurrent.atomic.AtomicInteger count = new java.util.concurrent.atomic.AtomicInteger();
+    private static void handleTerm(AtomicReference<Machine> current) {
+        AtomicInteger count = new AtomicInteger();
         sun.misc.Signal.handle(new sun.misc.Signal("TERM"), sig -> {
             Machine m = current.get();
             if (m == null) {
@@ -203,6 +216,26 @@ public final class JxenRun implements Callable<Integer> {
                 m.destroy(count.get() == 1 ? "SIGTERM, and the guest does not listen to the power button" : "second SIGTERM");
             }
         });
+    }
+
+    /**
+     * SIGINT (kill -INT, or Ctrl-C when stdin is not a terminal: on one, raw mode sends Ctrl-C
+     * to the guest as a byte) destroys the VM at once, and jxen-run exits with 130, as a shell
+     * reports a command that SIGINT ended. Before the first machine exists, and while JVM
+     * start-up has not reached this handler, the JVM's own SIGINT handling exits with 130 too.
+     * The handler runs on the JVM's signal thread; the main thread reads the returned flag.
+     */
+    private static AtomicBoolean handleInt(AtomicReference<Machine> current) {
+        AtomicBoolean interrupted = new AtomicBoolean();
+        sun.misc.Signal.handle(new sun.misc.Signal("INT"), sig -> {
+            interrupted.set(true);
+            Machine m = current.get();
+            if (m == null) {
+                System.exit(ExitStatus.INTERRUPTED.code());
+            }
+            m.destroy(SIGINT);
+        });
+        return interrupted;
     }
 
     static String kvmDevice() {
