@@ -400,6 +400,28 @@ class CliIT {
     }
 
     @Test
+    void sigquitThreadDumpStaysOffTheConsole() throws Exception {
+        try (Waiting w = startWaitingForArguments()) {
+            GuestProcess p = w.process();
+            signal(w.pid(), "QUIT");
+            // The JVM writes the dump on its signal thread: wait until it is out, on either stream.
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            synchronized (p) {
+                while (!(p.stdout() + p.stderr()).contains("Full thread dump")) {
+                    long left = deadline - System.nanoTime();
+                    assertThat(left).as("a thread dump" + p.describe()).isPositive();
+                    java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(p, left);
+                }
+            }
+            w.release("--host-info\n");
+            assertThat(p.awaitExit(WAIT)).as(p.describe()).isZero();
+            assertThat(p.stdout()).as("stdout, the guest's console").doesNotContain("Full thread dump")
+                    .startsWith("host ");
+            assertThat(p.stderr()).contains("Full thread dump");
+        }
+    }
+
+    @Test
     void sigintDestroysARunningVmAndExits130() throws Exception {
         HostAssume.kvm();
         Path pidFile = tmp.resolve("pid");
