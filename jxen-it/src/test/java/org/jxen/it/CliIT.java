@@ -436,6 +436,32 @@ class CliIT {
     }
 
     @Test
+    void helpToAFullDiskFails() throws Exception {
+        Result r = sh("exec \"$0\" --help > /dev/full", org.jxen.testkit.Checkout.bin("jxen-run").toString());
+        assertOneLineError(r, "cannot write to standard output: No space left on device");
+    }
+
+    @Test
+    void hostInfoToAClosedPipeFails() throws Exception {
+        // jxen-run starts only once the pipe's reader has closed it (the FIFO orders the two).
+        Path ready = tmp.resolve("ready");
+        assertThat(new ProcessBuilder("mkfifo", ready.toString()).inheritIO().start().waitFor()).isZero();
+        Result r = sh("{ read _ < \"$1\"; \"$0\" --host-info; echo \"status=$?\" >&2; } | { exec 0<&-; echo > \"$1\"; }",
+                org.jxen.testkit.Checkout.bin("jxen-run").toString(), ready.toString());
+        assertThat(r.stderr()).contains("jxen-run: cannot write to standard output: Broken pipe").contains("status=1")
+                .doesNotContain("\tat ");
+    }
+
+    static Result sh(String script, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("sh", "-c", script));
+        cmd.addAll(List.of(args));
+        try (GuestProcess p = GuestProcess.startRaw(cmd, Map.of())) {
+            p.closeInput();
+            return new Result(p.awaitExit(WAIT), p.stdout(), p.stderr());
+        }
+    }
+
+    @Test
     void hostInfoSaysWhichKvm() throws Exception {
         Result r = run(Map.of(), "--host-info");
         assertThat(r.status()).isZero();

@@ -38,6 +38,8 @@ final class Console implements AutoCloseable {
      */
     private volatile int lastGuestByte = NOTHING;
     private static final int NOTHING = -1;
+    /** Set once stdout failed: by whichever vCPU wrote the byte, under the UART's lock. */
+    private boolean outputLost;
 
     Console(boolean interactive) {
         this(interactive, new FileOutputStream(FileDescriptor.out), System.err);
@@ -62,7 +64,14 @@ final class Console implements AutoCloseable {
             try {
                 out.write(b);
             } catch (IOException e) {
-                // stdout closed (a pipe whose reader left): the guest's output has nowhere to go.
+                // stdout closed (a pipe whose reader left) or full: the guest runs on, as a
+                // machine whose serial line is unplugged would; say so once.
+                if (!outputLost) {
+                    outputLost = true;
+                    err.println("jxen-run: warning: cannot write the console to standard output: "
+                            + Printable.escape(String.valueOf(e.getMessage())) + "; the guest's output is lost");
+                    err.flush();
+                }
             }
         };
     }

@@ -1,5 +1,8 @@
 package org.jxen.cli.run;
 
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -87,6 +90,8 @@ public final class JxenRun implements Callable<Integer> {
     public static void main(String[] args) {
         configureLogging(java.util.Arrays.asList(args).contains("-v") || java.util.Arrays.asList(args).contains("--verbose"));
         prewarm = Prewarm.start(kvmDevice());
+        CheckedOutput stdout = new CheckedOutput(new FileOutputStream(FileDescriptor.out));
+        System.setOut(new PrintStream(stdout, true, System.out.charset()));
         CommandLine cl = new CommandLine(new JxenRun());
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setExitCodeExceptionMapper(e -> ExitStatus.ERROR.code());
@@ -102,7 +107,16 @@ public final class JxenRun implements Callable<Integer> {
             System.err.println("Try 'jxen-run --help' for more information.");
             return ExitStatus.ERROR.code();
         });
-        System.exit(cl.execute(args));
+        int status = cl.execute(args);
+        cl.getOut().flush();
+        System.out.flush();
+        if (stdout.error() != null) {
+            // As xl's flush_stream: output that did not arrive is a failure, whatever ran before.
+            System.err.println("jxen-run: cannot write to standard output: " + Printable.escape(String.valueOf(
+                    stdout.error().getMessage())));
+            status = ExitStatus.ERROR.code();
+        }
+        System.exit(status);
     }
 
     static void configureLogging(boolean verbose) {

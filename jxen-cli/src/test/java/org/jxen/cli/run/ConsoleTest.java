@@ -67,4 +67,19 @@ class ConsoleTest {
         }
         assertThat(err.toString(StandardCharsets.UTF_8)).isEqualTo("\none\ntwo\n");
     }
+
+    @Test
+    void guestOutputThatCannotBeWrittenIsReportedOnce() {
+        java.io.OutputStream full = new java.io.OutputStream() {
+            @Override
+            public void write(int b) throws java.io.IOException {
+                throw new java.io.IOException("No space left on device");
+            }
+        };
+        try (Console c = new Console(false, full, new PrintStream(err, true, StandardCharsets.UTF_8))) {
+            guestPrints(c.sink(), "abc\n");
+        }
+        assertThat(err.toString(StandardCharsets.UTF_8)).isEqualTo("jxen-run: warning: cannot write the console to "
+                + "standard output: No space left on device; the guest's output is lost\n");
+    }
 }
