@@ -462,6 +462,13 @@ class CliIT {
     }
 
     @Test
+    void verboseRunPrintsNoJdkStackTraceAtExit() throws Exception {
+        Result r = run(Map.of(), "-v", "--host-info");
+        assertThat(r.status()).isZero();
+        assertThat(r.stderr()).doesNotContain("\tat ").doesNotContain("Throwable");
+    }
+
+    @Test
     void hostInfoSaysWhichKvm() throws Exception {
         Result r = run(Map.of(), "--host-info");
         assertThat(r.status()).isZero();
