@@ -469,6 +469,18 @@ class CliIT {
     }
 
     @Test
+    void bootVcpuHaltedWithInterruptsDisabledIsReportedOnce() throws Exception {
+        HostAssume.kvm();
+        // The shutdown guest's action=halt is "cli; hlt" forever, as a Xen guest that finds no Xen.
+        Result r = run(Map.of(), "--kernel", TestGuests.pvh("shutdown").toString(), "--timeout", "2", "--cmdline",
+                "action=halt");
+        assertThat(r.status()).as(r.stderr()).isEqualTo(4);
+        assertThat(r.stderr()).containsPattern("jxen-run: warning: vCPU 0 halted with interrupts disabled at RIP 0x[0-9a-f]+: "
+                + "it can only be woken by an NMI\n");
+        assertThat(r.stderr().split("halted with interrupts disabled", -1)).as(r.stderr()).hasSize(2);
+    }
+
+    @Test
     void hostInfoSaysWhichKvm() throws Exception {
         Result r = run(Map.of(), "--host-info");
         assertThat(r.status()).isZero();
