@@ -230,10 +230,19 @@ class CliIT {
     @Test
     void timeoutMessageShowsPlainSeconds() throws Exception {
         HostAssume.kvm();
-        Result r = run(Map.of(), "--kernel", TestGuests.pvh("shutdown").toString(), "--timeout", "1e-4", "--cmdline",
+        Result r = haltUntilTimeout("1e-4");
+        assertThat(r.stderr()).contains("jxen-run: timeout after 0.0001 s; domain 'jxen-run' destroyed");
+    }
+
+    /**
+     * Runs the shutdown guest with action=halt: "cli; hlt" forever, as a Xen guest that finds
+     * no Xen does, until --timeout.
+     */
+    static Result haltUntilTimeout(String timeout) throws Exception {
+        Result r = run(Map.of(), "--kernel", TestGuests.pvh("shutdown").toString(), "--timeout", timeout, "--cmdline",
                 "action=halt");
         assertThat(r.status()).as(r.stderr()).isEqualTo(4);
-        assertThat(r.stderr()).contains("jxen-run: timeout after 0.0001 s; domain 'jxen-run' destroyed");
+        return r;
     }
 
     @Test
@@ -343,15 +352,11 @@ class CliIT {
      * handling installed, and jxen-run waits there for the test, with no KVM needed.
      */
     private Waiting startWaitingForArguments(String... args) throws Exception {
-        Path fifo = tmp.resolve("args");
+        Path fifo = mkfifo("args");
         Path pidFile = tmp.resolve("pid");
-        Process mk = new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start();
-        assertThat(mk.waitFor()).as("mkfifo").isZero();
-        List<String> cmd = new ArrayList<>(List.of("sh", "-c", "echo $$ > \"$0\"; exec \"$@\"", pidFile.toString(),
-                org.jxen.testkit.Checkout.bin("jxen-run").toString()));
-        cmd.addAll(List.of(args));
-        cmd.add("@" + fifo);
-        GuestProcess p = GuestProcess.startRaw(cmd, Map.of());
+        List<String> all = new ArrayList<>(List.of(args));
+        all.add("@" + fifo);
+        GuestProcess p = startWithPid(pidFile, all);
         // Opening a FIFO to write blocks until its reader opens it: on a thread, with a deadline.
         var opened = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
             try {
@@ -362,7 +367,7 @@ class CliIT {
         });
         try {
             java.io.OutputStream w = opened.get(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
-            return new Waiting(p, w, Long.parseLong(Files.readString(pidFile).strip()));
+            return new Waiting(p, w, pid(pidFile));
         } catch (java.util.concurrent.TimeoutException e) {
             p.close();
             throw new AssertionError("jxen-run did not open " + fifo + p.describe(), e);
@@ -382,6 +387,24 @@ class CliIT {
             process.close();
             args.close();
         }
+    }
+
+    private Path mkfifo(String name) throws Exception {
+        Path fifo = tmp.resolve(name);
+        assertThat(new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start().waitFor()).as("mkfifo").isZero();
+        return fifo;
+    }
+
+    /** Starts bin/jxen-run with {@code args}; the shell writes its pid, which exec hands on, to {@code pidFile}. */
+    static GuestProcess startWithPid(Path pidFile, List<String> args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of("sh", "-c", "echo $$ > \"$0\"; exec \"$@\"", pidFile.toString(),
+                org.jxen.testkit.Checkout.bin("jxen-run").toString()));
+        cmd.addAll(args);
+        return GuestProcess.startRaw(cmd, Map.of());
+    }
+
+    static long pid(Path pidFile) throws IOException {
+        return Long.parseLong(Files.readString(pidFile).strip());
     }
 
     static void signal(long pid, String name) throws Exception {
@@ -425,11 +448,10 @@ class CliIT {
     void sigintDestroysARunningVmAndExits130() throws Exception {
         HostAssume.kvm();
         Path pidFile = tmp.resolve("pid");
-        try (GuestProcess p = GuestProcess.startRaw(List.of("sh", "-c", "echo $$ > \"$0\"; exec \"$@\"", pidFile.toString(),
-                org.jxen.testkit.Checkout.bin("jxen-run").toString(), "--kernel", TestGuests.pvh("shutdown").toString(),
-                "--timeout", "60", "--cmdline", "action=halt"), Map.of())) {
+        try (GuestProcess p = startWithPid(pidFile, List.of("--kernel", TestGuests.pvh("shutdown").toString(), "--timeout",
+                "60", "--cmdline", "action=halt"))) {
             p.awaitOutput("^jxen-guest shutdown end", WAIT);
-            signal(Long.parseLong(Files.readString(pidFile).strip()), "INT");
+            signal(pid(pidFile), "INT");
             assertThat(p.awaitExit(WAIT)).as(p.describe()).isEqualTo(130);
             assertThat(p.stderr()).contains("jxen-run: domain 'jxen-run' destroyed: SIGINT");
         }
@@ -444,8 +466,7 @@ class CliIT {
     @Test
     void hostInfoToAClosedPipeFails() throws Exception {
         // jxen-run starts only once the pipe's reader has closed it (the FIFO orders the two).
-        Path ready = tmp.resolve("ready");
-        assertThat(new ProcessBuilder("mkfifo", ready.toString()).inheritIO().start().waitFor()).isZero();
+        Path ready = mkfifo("ready");
         Result r = sh("{ read _ < \"$1\"; \"$0\" --host-info; echo \"status=$?\" >&2; } | { exec 0<&-; echo > \"$1\"; }",
                 org.jxen.testkit.Checkout.bin("jxen-run").toString(), ready.toString());
         assertThat(r.stderr()).contains("jxen-run: cannot write to standard output: Broken pipe").contains("status=1")
@@ -471,10 +492,7 @@ class CliIT {
     @Test
     void bootVcpuHaltedWithInterruptsDisabledIsReportedOnce() throws Exception {
         HostAssume.kvm();
-        // The shutdown guest's action=halt is "cli; hlt" forever, as a Xen guest that finds no Xen.
-        Result r = run(Map.of(), "--kernel", TestGuests.pvh("shutdown").toString(), "--timeout", "2", "--cmdline",
-                "action=halt");
-        assertThat(r.status()).as(r.stderr()).isEqualTo(4);
+        Result r = haltUntilTimeout("2");
         assertThat(r.stderr()).containsPattern("jxen-run: warning: vCPU 0 halted with interrupts disabled at RIP 0x[0-9a-f]+: "
                 + "it can only be woken by an NMI\n");
         assertThat(r.stderr().split("halted with interrupts disabled", -1)).as(r.stderr()).hasSize(2);
