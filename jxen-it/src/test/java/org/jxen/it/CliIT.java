@@ -75,7 +75,19 @@ class CliIT {
 
     @Test
     void kernelIsADirectory() throws Exception {
-        assertOneLineError(run(Map.of(), "--kernel", tmp.toString()), "kernel", tmp.toString());
+        assertOneLineError(run(Map.of(), "--kernel", tmp.toString()), "kernel " + tmp + " is a directory");
+    }
+
+    @Test
+    void emptyKernelPath() throws Exception {
+        Result r = run(Map.of(), "--kernel", "");
+        assertOneLineError(r, "kernel path is empty");
+        assertThat(r.stderr()).doesNotContain("directory");
+    }
+
+    @Test
+    void kernelIsNotARegularFile() throws Exception {
+        assertOneLineError(run(Map.of(), "--kernel", "/dev/null"), "kernel /dev/null is not a regular file");
     }
 
     @Test
@@ -86,7 +98,6 @@ class CliIT {
 
     @Test
     void truncatedKernel() throws Exception {
-        HostAssume.kvm();
         Path k = tmp.resolve("truncated.elf");
         byte[] full = Files.readAllBytes(TestGuests.pvh("hello"));
         Files.write(k, java.util.Arrays.copyOf(full, 200));
@@ -95,7 +106,6 @@ class CliIT {
 
     @Test
     void wrongElfClass() throws Exception {
-        HostAssume.kvm();
         Path k = copyOfHello();
         patch(k, 4, (byte) 3);
         assertOneLineError(run(Map.of(), "--kernel", k.toString()), "unknown ELF class 3");
@@ -103,7 +113,6 @@ class CliIT {
 
     @Test
     void wrongElfMachine() throws Exception {
-        HostAssume.kvm();
         Path k = copyOfHello();
         patch(k, 18, (byte) 183, (byte) 0); // EM_AARCH64
         assertOneLineError(run(Map.of(), "--kernel", k.toString()), "machine 183", "x86-64");
@@ -111,7 +120,6 @@ class CliIT {
 
     @Test
     void elfWithoutPvhNoteMultibootOrBzImage() throws Exception {
-        HostAssume.kvm();
         Path k = copyOfHello();
         byte[] b = Files.readAllBytes(k);
         // Turn the XEN_ELFNOTE_PHYS32_ENTRY note (name "Xen", type 18) into an unknown note type.
@@ -123,7 +131,6 @@ class CliIT {
 
     @Test
     void notAKernelAtAll() throws Exception {
-        HostAssume.kvm();
         Path k = tmp.resolve("text");
         Files.writeString(k, "just some text\n".repeat(100));
         assertOneLineError(run(Map.of(), "--kernel", k.toString()), "not a kernel jxen can boot");
@@ -143,7 +150,6 @@ class CliIT {
 
     @Test
     void missingInitrd() throws Exception {
-        HostAssume.kvm();
         assertOneLineError(run(Map.of(), "--kernel", TestGuests.pvh("hello").toString(), "--initrd",
                 tmp.resolve("gone.img").toString()), "initrd", "does not exist");
     }
@@ -171,6 +177,82 @@ class CliIT {
                 "vcpus 100000 is out of range (expected: 1..");
         assertOneLineError(run(Map.of(), "--kernel", TestGuests.pvh("hello").toString(), "--vcpus", "0"),
                 "vcpus 0 is out of range");
+    }
+
+    @Test
+    void emptyInitrd() throws Exception {
+        Path initrd = Files.createFile(tmp.resolve("empty.img"));
+        assertOneLineError(run(Map.of(), "--kernel", TestGuests.pvh("hello").toString(), "--initrd", initrd.toString()),
+                "initrd " + initrd + " is empty");
+    }
+
+    @Test
+    void initrdIsADirectory() throws Exception {
+        assertOneLineError(run(Map.of(), "--kernel", TestGuests.pvh("hello").toString(), "--initrd", tmp.toString()),
+                "initrd " + tmp + " is a directory");
+    }
+
+    @Test
+    void nameLongerThanAMemfdNameCanHold() throws Exception {
+        Result r = run(Map.of(), "--kernel", TestGuests.pvh("hello").toString(), "--name", "n".repeat(245));
+        assertOneLineError(r, "--name is 245 bytes long (expected: at most 244");
+        assertThat(r.stderr()).doesNotContain("memfd_create(");
+    }
+
+    @Test
+    void emptyOrAllDigitName() throws Exception {
+        assertOneLineError(run(Map.of(), "--kernel", TestGuests.pvh("hello").toString(), "--name", ""), "--name is empty");
+        assertOneLineError(run(Map.of(), "--kernel", TestGuests.pvh("hello").toString(), "--name", "42"),
+                "--name 42 is all digits", "domain id");
+    }
+
+    @Test
+    void controlCharactersInInputAreEscapedInErrors() throws Exception {
+        Result name = run(Map.of(), "--kernel", TestGuests.pvh("hello").toString(), "--name", "evil\u001b[2Jname");
+        assertOneLineError(name, "--name 'evil\\x1b[2Jname' contains a control character");
+        Result kernel = run(Map.of(), "--kernel", tmp.resolve("k\u001b[2J\u0007").toString());
+        assertOneLineError(kernel, "k\\x1b[2J\\x07 does not exist");
+        Result option = run(Map.of(), "--kernal\u001b[2J", "x");
+        assertThat(option.status()).isEqualTo(1);
+        assertThat(option.stderr()).contains("--kernal\\x1b[2J");
+        for (Result r : List.of(name, kernel, option)) {
+            assertThat(r.stderr().chars().filter(c -> c < 0x20 && c != '\n')).as("control characters in " + r.stderr()).isEmpty();
+        }
+    }
+
+    @Test
+    void timeoutIsShownInPlainDecimals() throws Exception {
+        Result r = run(Map.of(), "--kernel", TestGuests.pvh("hello").toString(), "--timeout", "-1e-5");
+        assertOneLineError(r, "--timeout -0.00001 (expected: a number of seconds > 0)");
+        assertThat(r.stderr()).doesNotContain("E-");
+    }
+
+    @Test
+    void timeoutMessageShowsPlainSeconds() throws Exception {
+        HostAssume.kvm();
+        Result r = haltUntilTimeout("1e-4");
+        assertThat(r.stderr()).contains("jxen-run: timeout after 0.0001 s; domain 'jxen-run' destroyed");
+    }
+
+    /**
+     * Runs the shutdown guest with action=halt: "cli; hlt" forever, as a Xen guest that finds
+     * no Xen does, until --timeout.
+     */
+    static Result haltUntilTimeout(String timeout) throws Exception {
+        Result r = run(Map.of(), "--kernel", TestGuests.pvh("shutdown").toString(), "--timeout", timeout, "--cmdline",
+                "action=halt");
+        assertThat(r.status()).as(r.stderr()).isEqualTo(4);
+        return r;
+    }
+
+    @Test
+    void aTimeoutBeyondTheClocksRangeNeverFires() throws Exception {
+        HostAssume.kvm();
+        // 1e12 s is past what System.nanoTime() can add without overflowing: it must mean "no
+        // timeout", not "already expired". The guest powers off by itself.
+        Result r = run(Map.of(), "--kernel", TestGuests.pvh("hello").toString(), "--timeout", "1e12");
+        assertThat(r.status()).as(r.stderr()).isZero();
+        assertThat(r.stderr()).doesNotContain("timeout after");
     }
 
     @Test
@@ -223,7 +305,197 @@ class CliIT {
         Result r = run(Map.of(), "--help");
         assertThat(r.status()).isZero();
         assertThat(r.stdout()).contains("--kernel", "--initrd", "--cmdline", "--memory", "--vcpus", "--on-reboot",
-                "--timeout", "Exit status:", "the guest powered off", "the guest crashed");
+                "--timeout", "Exit status\n", "the guest powered off", "the guest crashed");
+        assertThat(r.stdout()).as("SIGINT and its status").containsPattern("(?m)^  130 +SIGINT").contains("Ctrl-C goes to the guest");
+    }
+
+    @Test
+    void helpFitsEightyColumnsAndBreaksLinesOnlyWhereTheNextWordDoesNotFit() throws Exception {
+        // Not a terminal and no COLUMNS: picocli's default width, 80.
+        Result r;
+        try (GuestProcess p = GuestProcess.startRaw(List.of("env", "-u", "COLUMNS",
+                org.jxen.testkit.Checkout.bin("jxen-run").toString(), "--help"), Map.of())) {
+            p.closeInput();
+            r = new Result(p.awaitExit(WAIT), p.stdout(), p.stderr());
+        }
+        assertThat(r.status()).isZero();
+        List<String> lines = r.stdout().lines().toList();
+        assertThat(lines).allSatisfy(l -> assertThat(l.length()).as(l).isLessThanOrEqualTo(80));
+        // The description: the lines after the synopsis (which starts "Usage:" and continues
+        // indented) up to the first option. A line of a paragraph may end early only where the
+        // paragraph ends; elsewhere the next word must not have fitted on it (picocli keeps the
+        // 80th column free).
+        int i = lines.indexOf(lines.stream().filter(l -> l.startsWith("Usage: ")).findFirst().orElseThrow()) + 1;
+        while (lines.get(i).startsWith(" ")) {
+            i++;
+        }
+        List<String> description = new ArrayList<>();
+        for (; !lines.get(i).startsWith(" "); i++) {
+            description.add(lines.get(i));
+        }
+        assertThat(description).as("description lines").isNotEmpty();
+        for (int k = 0; k + 1 < description.size(); k++) {
+            String line = description.get(k);
+            String next = description.get(k + 1);
+            if (line.isBlank() || next.isBlank() || line.endsWith(".")) {
+                continue;
+            }
+            int nextWord = next.strip().split(" ")[0].length();
+            assertThat(line.length() + 1 + nextWord).as("line broken before the next word would fill it: \"" + line
+                    + "\" / \"" + next + "\"").isGreaterThanOrEqualTo(80);
+        }
+    }
+
+    /**
+     * Starts bin/jxen-run with {@code args}, reading more arguments from a FIFO (picocli's
+     * {@code @file}), and returns once it has opened the FIFO: the JVM is up, its signal
+     * handling installed, and jxen-run waits there for the test, with no KVM needed.
+     */
+    private Waiting startWaitingForArguments(String... args) throws Exception {
+        Path fifo = mkfifo("args");
+        Path pidFile = tmp.resolve("pid");
+        List<String> all = new ArrayList<>(List.of(args));
+        all.add("@" + fifo);
+        GuestProcess p = startWithPid(pidFile, all);
+        // Opening a FIFO to write blocks until its reader opens it: on a thread, with a deadline.
+        var opened = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return Files.newOutputStream(fifo);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        try {
+            java.io.OutputStream w = opened.get(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+            return new Waiting(p, w, pid(pidFile));
+        } catch (java.util.concurrent.TimeoutException e) {
+            p.close();
+            throw new AssertionError("jxen-run did not open " + fifo + p.describe(), e);
+        }
+    }
+
+    /** A jxen-run blocked reading its arguments from {@code args}. */
+    record Waiting(GuestProcess process, java.io.OutputStream args, long pid) implements AutoCloseable {
+        /** Gives jxen-run the rest of its arguments, which lets it go on. */
+        void release(String more) throws IOException {
+            args.write(more.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            args.close();
+        }
+
+        @Override
+        public void close() throws IOException {
+            process.close();
+            args.close();
+        }
+    }
+
+    private Path mkfifo(String name) throws Exception {
+        Path fifo = tmp.resolve(name);
+        assertThat(new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start().waitFor()).as("mkfifo").isZero();
+        return fifo;
+    }
+
+    /** Starts bin/jxen-run with {@code args}; the shell writes its pid, which exec hands on, to {@code pidFile}. */
+    static GuestProcess startWithPid(Path pidFile, List<String> args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of("sh", "-c", "echo $$ > \"$0\"; exec \"$@\"", pidFile.toString(),
+                org.jxen.testkit.Checkout.bin("jxen-run").toString()));
+        cmd.addAll(args);
+        return GuestProcess.startRaw(cmd, Map.of());
+    }
+
+    static long pid(Path pidFile) throws IOException {
+        return Long.parseLong(Files.readString(pidFile).strip());
+    }
+
+    static void signal(long pid, String name) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-s", name, Long.toString(pid)).inheritIO().start();
+        assertThat(kill.waitFor()).as("kill -s " + name + " " + pid).isZero();
+    }
+
+    @Test
+    void sigintBeforeTheVmExistsExits130Quietly() throws Exception {
+        try (Waiting w = startWaitingForArguments()) {
+            signal(w.pid(), "INT");
+            assertThat(w.process().awaitExit(WAIT)).as(w.process().describe()).isEqualTo(130);
+            assertThat(w.process().stdout()).isEmpty();
+            assertThat(w.process().stderr()).doesNotContain("\tat ").doesNotContain("Exception");
+        }
+    }
+
+    @Test
+    void sigquitThreadDumpStaysOffTheConsole() throws Exception {
+        try (Waiting w = startWaitingForArguments()) {
+            GuestProcess p = w.process();
+            signal(w.pid(), "QUIT");
+            // The JVM writes the dump on its signal thread: wait until it is out, on either stream.
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            synchronized (p) {
+                while (!(p.stdout() + p.stderr()).contains("Full thread dump")) {
+                    long left = deadline - System.nanoTime();
+                    assertThat(left).as("a thread dump" + p.describe()).isPositive();
+                    java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(p, left);
+                }
+            }
+            w.release("--host-info\n");
+            assertThat(p.awaitExit(WAIT)).as(p.describe()).isZero();
+            assertThat(p.stdout()).as("stdout, the guest's console").doesNotContain("Full thread dump")
+                    .startsWith("host ");
+            assertThat(p.stderr()).contains("Full thread dump");
+        }
+    }
+
+    @Test
+    void sigintDestroysARunningVmAndExits130() throws Exception {
+        HostAssume.kvm();
+        Path pidFile = tmp.resolve("pid");
+        try (GuestProcess p = startWithPid(pidFile, List.of("--kernel", TestGuests.pvh("shutdown").toString(), "--timeout",
+                "60", "--cmdline", "action=halt"))) {
+            p.awaitOutput("^jxen-guest shutdown end", WAIT);
+            signal(pid(pidFile), "INT");
+            assertThat(p.awaitExit(WAIT)).as(p.describe()).isEqualTo(130);
+            assertThat(p.stderr()).contains("jxen-run: domain 'jxen-run' destroyed: SIGINT");
+        }
+    }
+
+    @Test
+    void helpToAFullDiskFails() throws Exception {
+        Result r = sh("exec \"$0\" --help > /dev/full", org.jxen.testkit.Checkout.bin("jxen-run").toString());
+        assertOneLineError(r, "cannot write to standard output: No space left on device");
+    }
+
+    @Test
+    void hostInfoToAClosedPipeFails() throws Exception {
+        // jxen-run starts only once the pipe's reader has closed it (the FIFO orders the two).
+        Path ready = mkfifo("ready");
+        Result r = sh("{ read _ < \"$1\"; \"$0\" --host-info; echo \"status=$?\" >&2; } | { exec 0<&-; echo > \"$1\"; }",
+                org.jxen.testkit.Checkout.bin("jxen-run").toString(), ready.toString());
+        assertThat(r.stderr()).contains("jxen-run: cannot write to standard output: Broken pipe").contains("status=1")
+                .doesNotContain("\tat ");
+    }
+
+    static Result sh(String script, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("sh", "-c", script));
+        cmd.addAll(List.of(args));
+        try (GuestProcess p = GuestProcess.startRaw(cmd, Map.of())) {
+            p.closeInput();
+            return new Result(p.awaitExit(WAIT), p.stdout(), p.stderr());
+        }
+    }
+
+    @Test
+    void verboseRunPrintsNoJdkStackTraceAtExit() throws Exception {
+        Result r = run(Map.of(), "-v", "--host-info");
+        assertThat(r.status()).isZero();
+        assertThat(r.stderr()).doesNotContain("\tat ").doesNotContain("Throwable");
+    }
+
+    @Test
+    void bootVcpuHaltedWithInterruptsDisabledIsReportedOnce() throws Exception {
+        HostAssume.kvm();
+        Result r = haltUntilTimeout("2");
+        assertThat(r.stderr()).containsPattern("jxen-run: warning: vCPU 0 halted with interrupts disabled at RIP 0x[0-9a-f]+: "
+                + "it can only be woken by an NMI\n");
+        assertThat(r.stderr().split("halted with interrupts disabled", -1)).as(r.stderr()).hasSize(2);
     }
 
     @Test

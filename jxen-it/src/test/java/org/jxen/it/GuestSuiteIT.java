@@ -128,7 +128,7 @@ class GuestSuiteIT {
                 "--cmdline", "action=pvpanic"));
         c.add(guest("shutdown: triple fault", "shutdown", false, 3, "shut down: crash (jxen-run-vcpu0: triple fault at rip 0x",
                 "--cmdline", "action=triplefault"));
-        c.add(guest("shutdown: halt until --timeout", "shutdown", false, 4, "timeout after 3.0 s",
+        c.add(guest("shutdown: halt until --timeout", "shutdown", false, 4, "timeout after 3 s",
                 "--timeout", "3", "--cmdline", "action=halt"));
         for (String reset : new String[] {"reset-acpi", "reset-cf9", "reset-i8042"}) {
             c.add(guest("shutdown: " + reset + ", --on-reboot destroy", "shutdown", false, 2,

@@ -5,6 +5,7 @@ import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.PrintStream;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -24,14 +25,31 @@ final class Console implements AutoCloseable {
     /** Ctrl-], the escape character of xl console (and telnet). */
     static final int ESCAPE = 0x1d;
 
-    private final OutputStream out = new FileOutputStream(FileDescriptor.out);
+    private final OutputStream out;
+    private final PrintStream err;
     private final AtomicReference<Uart8250> target = new AtomicReference<>();
     private final CompletableFuture<Void> detached = new CompletableFuture<>();
     private final boolean interactive;
     private Terminal terminal;
+    /**
+     * The last byte the guest wrote since jxen-run's own last line, or {@link #NOTHING}: written
+     * by the vCPU thread, read by {@link #message} on the main thread. A race between the two
+     * only misplaces one line break.
+     */
+    private volatile int lastGuestByte = NOTHING;
+    private static final int NOTHING = -1;
+    /** Set once stdout failed: by whichever vCPU wrote the byte, under the UART's lock. */
+    private boolean outputLost;
 
     Console(boolean interactive) {
+        this(interactive, new FileOutputStream(FileDescriptor.out), System.err);
+    }
+
+    /** A console writing the guest's output to {@code out} and jxen-run's messages to {@code err}. */
+    Console(boolean interactive, OutputStream out, PrintStream err) {
         this.interactive = interactive;
+        this.out = out;
+        this.err = err;
     }
 
     /** Whether stdin is a terminal (so raw mode and Ctrl-] apply). */
@@ -42,10 +60,18 @@ final class Console implements AutoCloseable {
     /** The sink the UART writes to. */
     Uart8250.Sink sink() {
         return b -> {
+            lastGuestByte = b;
             try {
                 out.write(b);
             } catch (IOException e) {
-                // stdout closed (a pipe whose reader left): the guest's output has nowhere to go.
+                // stdout closed (a pipe whose reader left) or full: the guest runs on, as a
+                // machine whose serial line is unplugged would; say so once.
+                if (!outputLost) {
+                    outputLost = true;
+                    err.println("jxen-run: warning: cannot write the console to standard output: "
+                            + Printable.escape(String.valueOf(e.getMessage())) + "; the guest's output is lost");
+                    err.flush();
+                }
             }
         };
     }
@@ -98,10 +124,19 @@ final class Console implements AutoCloseable {
         }
     }
 
-    /** Writes a line of jxen-run's own to stderr, starting on a fresh line in raw mode. */
+    /**
+     * Writes a line of jxen-run's own to stderr. On a terminal stderr and the console share the
+     * screen, so the line starts on a line of its own when the guest left one unfinished ("abc"
+     * and no newline). In raw mode the terminal does not turn "\n" into "\r\n", so lines end
+     * in "\r\n", and a guest's bare "\n" gets a "\r" to return to the first column.
+     */
     void message(String text) {
-        System.err.print((interactive ? "\r\n" : "") + text + (interactive ? "\r\n" : "\n"));
-        System.err.flush();
+        String eol = interactive ? "\r\n" : "\n";
+        int last = lastGuestByte;
+        String start = last == NOTHING ? "" : last != '\n' ? eol : interactive ? "\r" : "";
+        lastGuestByte = NOTHING;
+        err.print(start + Printable.escape(text) + eol);
+        err.flush();
     }
 
     @Override

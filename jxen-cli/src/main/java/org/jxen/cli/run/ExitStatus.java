@@ -1,10 +1,15 @@
 package org.jxen.cli.run;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
+
 import org.jxen.vmm.vcpu.ShutdownReason;
+
+import picocli.CommandLine;
 
 /**
  * jxen-run's exit statuses: one per way a VM can end, so scripts can tell them apart.
- * Listed in {@code --help}.
+ * Listed in {@code --help} and the man page ({@link InHelp}).
  */
 public enum ExitStatus {
     POWEROFF(0, "the guest powered off"),
@@ -15,7 +20,9 @@ public enum ExitStatus {
     DETACHED(5, "the VM was destroyed: Ctrl-] on the console, or SIGTERM"),
     SUSPEND(6, "the guest suspended itself"),
     WATCHDOG(7, "the guest's watchdog fired"),
-    SOFT_RESET(8, "the guest asked for a soft reset");
+    SOFT_RESET(8, "the guest asked for a soft reset"),
+    /** 128 + SIGINT's number (2), as a shell reports a command that SIGINT ended. */
+    INTERRUPTED(130, "SIGINT: the VM was destroyed");
 
     private final int code;
     private final String meaning;
@@ -45,12 +52,20 @@ public enum ExitStatus {
         };
     }
 
-    /** The table for --help. */
-    static String table() {
-        StringBuilder b = new StringBuilder();
-        for (ExitStatus s : values()) {
-            b.append(String.format("  %d  %s%n", s.code, s.meaning));
+    /**
+     * Puts the statuses into jxen-run's command model, for --help and for the man page. A model
+     * transformer, because picocli's man page generator builds the model from the annotations
+     * alone (it never runs main) and an annotation cannot list an enum's values.
+     */
+    public static final class InHelp implements CommandLine.IModelTransformer {
+        @Override
+        public CommandLine.Model.CommandSpec transform(CommandLine.Model.CommandSpec spec) {
+            Map<String, String> list = new LinkedHashMap<>();
+            for (ExitStatus s : values()) {
+                list.put(Integer.toString(s.code), s.meaning);
+            }
+            spec.usageMessage().exitCodeList(list);
+            return spec;
         }
-        return b.toString();
     }
 }

@@ -1,11 +1,15 @@
 package org.jxen.cli.run;
 
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.PrintStream;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.jxen.kvm.Kvm;
 import org.jxen.sys.Errno;
@@ -24,14 +28,25 @@ import picocli.CommandLine.Option;
 /** {@code jxen-run}: boots one VM in the foreground and exits with a status that says how it ended. */
 @Command(name = "jxen-run", mixinStandardHelpOptions = true, version = "jxen-run 0.1.0",
         sortOptions = false, usageHelpAutoWidth = true,
+        header = "Boot one VM in the foreground, with its console on this terminal.",
+        // One element per paragraph, and an empty one between paragraphs: picocli breaks each
+        // at the terminal's width (80 columns when not on a terminal), and the man page's
+        // AsciiDoc needs the empty line to keep paragraphs apart.
         description = {
-            "Boot one VM in the foreground, its serial console (COM1) on this terminal, no daemon.",
-            "Boots an ELF with a Xen PVH note, a Multiboot kernel, or a Linux bzImage.",
-            "On a terminal, Ctrl-] leaves the console and destroys the VM.",
-            "SIGTERM presses the guest's ACPI power button (a clean shutdown); a second SIGTERM,",
-            "or a guest that does not listen to the button, destroys the VM."},
-        exitCodeListHeading = "%nExit status:%n",
-        exitCodeList = {})
+            "The VM's serial console (COM1) is on this terminal, and no daemon is involved. The kernel is an ELF "
+                    + "with a Xen PVH note, a Multiboot kernel or a Linux bzImage.",
+            "",
+            "On a terminal, the console is in raw mode: Ctrl-C goes to the guest, and Ctrl-] leaves the console "
+                    + "and destroys the VM.",
+            "",
+            "SIGTERM presses the guest's ACPI power button (a clean shutdown); a second SIGTERM, or a guest "
+                    + "that does not listen to the button, destroys the VM.",
+            "",
+            "SIGINT (kill -INT, or Ctrl-C when the input is not a terminal) destroys the VM at once."},
+        descriptionHeading = "%n",
+        optionListHeading = "%nOptions%n",
+        exitCodeListHeading = "%nExit status%n",
+        modelTransformer = ExitStatus.InHelp.class)
 public final class JxenRun implements Callable<Integer> {
     @Option(names = "--kernel", paramLabel = "FILE", description = "Kernel to boot: PVH ELF, Multiboot or bzImage.")
     Path kernel;
@@ -67,37 +82,41 @@ public final class JxenRun implements Callable<Integer> {
 
     enum OnReboot { restart, destroy }
 
+    private static final String SIGINT = "SIGINT";
+
     /** Started before the command line is parsed; see {@link Prewarm}. */
     private static Prewarm prewarm;
 
     public static void main(String[] args) {
         configureLogging(java.util.Arrays.asList(args).contains("-v") || java.util.Arrays.asList(args).contains("--verbose"));
         prewarm = Prewarm.start(kvmDevice());
+        CheckedOutput stdout = new CheckedOutput(new FileOutputStream(FileDescriptor.out));
+        System.setOut(new PrintStream(stdout, true, System.out.charset()));
         CommandLine cl = new CommandLine(new JxenRun());
-        cl.getCommandSpec().usageMessage().exitCodeList(exitCodeHelp());
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setExitCodeExceptionMapper(e -> ExitStatus.ERROR.code());
         cl.setExecutionExceptionHandler((ex, c, r) -> {
-            System.err.println("jxen-run: internal error: " + ex);
+            System.err.println("jxen-run: internal error: " + Printable.escape(ex.toString()));
             if (((JxenRun) c.getCommand()).verbose) {
                 ex.printStackTrace();
             }
             return ExitStatus.ERROR.code();
         });
         cl.setParameterExceptionHandler((ex, a) -> {
-            System.err.println("jxen-run: " + ex.getMessage());
+            System.err.println("jxen-run: " + Printable.escape(ex.getMessage()));
             System.err.println("Try 'jxen-run --help' for more information.");
             return ExitStatus.ERROR.code();
         });
-        System.exit(cl.execute(args));
-    }
-
-    private static Map<String, String> exitCodeHelp() {
-        Map<String, String> m = new java.util.LinkedHashMap<>();
-        for (ExitStatus s : ExitStatus.values()) {
-            m.put(Integer.toString(s.code()), s.meaning());
+        int status = cl.execute(args);
+        cl.getOut().flush();
+        System.out.flush();
+        if (stdout.error() != null) {
+            // As xl's flush_stream: output that did not arrive is a failure, whatever ran before.
+            System.err.println("jxen-run: cannot write to standard output: " + Printable.escape(String.valueOf(
+                    stdout.error().getMessage())));
+            status = ExitStatus.ERROR.code();
         }
-        return m;
+        System.exit(status);
     }
 
     static void configureLogging(boolean verbose) {
@@ -112,11 +131,13 @@ public final class JxenRun implements Callable<Integer> {
             host.asXlInfo().forEach((k, v) -> System.out.printf("%-22s: %s%n", k, v));
             return 0;
         }
-        if (kernel == null) {
-            return fail("--kernel is required (try 'jxen-run --help')", null);
-        }
-        if (timeout != null && !(timeout > 0)) {
-            return fail("--timeout " + timeout + " (expected: a number of seconds > 0)", null);
+        try {
+            Preflight.timeout(timeout);
+            Preflight.name(name);
+            Preflight.kernel(kernel);
+            Preflight.initrd(initrd);
+        } catch (UsageException e) {
+            return fail(e.getMessage(), null);
         }
         Kvm kvm;
         try {
@@ -125,10 +146,11 @@ public final class JxenRun implements Callable<Integer> {
             return fail(kvmOpenMessage(e), e);
         }
         MachineSpec spec = new MachineSpec(name, memory, vcpus, kernel, initrd, cmdline);
-        long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + (long) (timeout * 1e9);
+        long deadline = deadline(System.nanoTime(), timeout);
         boolean interactive = Console.stdinIsTerminal();
-        java.util.concurrent.atomic.AtomicReference<Machine> current = new java.util.concurrent.atomic.AtomicReference<>();
+        AtomicReference<Machine> current = new AtomicReference<>();
         handleTerm(current);
+        AtomicBoolean interrupted = handleInt(current);
         try (kvm; Console console = new Console(interactive)) {
             boolean consoleStarted = false;
             while (true) {
@@ -140,6 +162,10 @@ public final class JxenRun implements Callable<Integer> {
                 }
                 try (m) {
                     current.set(m);
+                    if (interrupted.get()) {
+                        // SIGINT came while this machine was being built (after a reboot).
+                        m.destroy(SIGINT);
+                    }
                     console.attach(m.console());
                     if (!consoleStarted) {
                         console.start();
@@ -149,12 +175,12 @@ public final class JxenRun implements Callable<Integer> {
                     Outcome o = await(m, console.detached(), deadline);
                     if (o == null) {
                         m.destroy("timeout");
-                        console.message("jxen-run: timeout after " + timeout + " s; domain '" + name + "' destroyed");
+                        console.message("jxen-run: timeout after " + Printable.seconds(timeout) + " s; domain '" + name + "' destroyed");
                         return ExitStatus.TIMEOUT.code();
                     }
                     if (o.reason() == ShutdownReason.DESTROYED) {
                         console.message("jxen-run: domain '" + name + "' destroyed: " + o.detail());
-                        return ExitStatus.DETACHED.code();
+                        return (interrupted.get() ? ExitStatus.INTERRUPTED : ExitStatus.DETACHED).code();
                     }
                     if (o.reason() == ShutdownReason.REBOOT && onReboot == OnReboot.restart) {
                         console.message("jxen-run: domain '" + name + "' rebooting (" + o.detail() + ")");
@@ -190,8 +216,8 @@ public final class JxenRun implements Callable<Integer> {
      * SIGTERM asks the guest to shut down as {@code xl shutdown} does for an HVM guest: by the
      * ACPI power button. A guest that does not listen, or a second SIGTERM, gets destroyed.
      */
-    private static void handleTerm(java.util.concurrent.atomic.AtomicReference<Machine> current) {
-        java.util.concurrent.atomic.AtomicInteger count = new java.util.concurrent.atomic.AtomicInteger();
+    private static void handleTerm(AtomicReference<Machine> current) {
+        AtomicInteger count = new AtomicInteger();
         sun.misc.Signal.handle(new sun.misc.Signal("TERM"), sig -> {
             Machine m = current.get();
             if (m == null) {
@@ -204,6 +230,26 @@ public final class JxenRun implements Callable<Integer> {
                 m.destroy(count.get() == 1 ? "SIGTERM, and the guest does not listen to the power button" : "second SIGTERM");
             }
         });
+    }
+
+    /**
+     * SIGINT (kill -INT, or Ctrl-C when stdin is not a terminal: on one, raw mode sends Ctrl-C
+     * to the guest as a byte) destroys the VM at once, and jxen-run exits with 130, as a shell
+     * reports a command that SIGINT ended. Before the first machine exists, and while JVM
+     * start-up has not reached this handler, the JVM's own SIGINT handling exits with 130 too.
+     * The handler runs on the JVM's signal thread; the main thread reads the returned flag.
+     */
+    private static AtomicBoolean handleInt(AtomicReference<Machine> current) {
+        AtomicBoolean interrupted = new AtomicBoolean();
+        sun.misc.Signal.handle(new sun.misc.Signal("INT"), sig -> {
+            interrupted.set(true);
+            Machine m = current.get();
+            if (m == null) {
+                System.exit(ExitStatus.INTERRUPTED.code());
+            }
+            m.destroy(SIGINT);
+        });
+        return interrupted;
     }
 
     static String kvmDevice() {
@@ -223,14 +269,25 @@ public final class JxenRun implements Callable<Integer> {
     }
 
     private int fail(String message, Throwable cause) {
-        System.err.println("jxen-run: " + message);
+        System.err.println("jxen-run: " + Printable.escape(message));
         if (verbose && cause != null) {
             cause.printStackTrace();
         }
         return ExitStatus.ERROR.code();
     }
 
-    static Duration seconds(double s) {
-        return Duration.ofNanos((long) (s * 1e9));
+    /**
+     * The System.nanoTime() at which {@code timeout} seconds from {@code now} run out, or
+     * Long.MAX_VALUE (never) for no timeout and for one too long for the clock's range (1e12 s
+     * must not wrap around into the past).
+     */
+    static long deadline(long now, Double timeout) {
+        if (timeout == null) {
+            return Long.MAX_VALUE;
+        }
+        double ns = timeout * 1e9;
+        long n = ns >= Long.MAX_VALUE ? Long.MAX_VALUE : (long) ns;
+        long d = now + n;
+        return d < now ? Long.MAX_VALUE : d;
     }
 }

@@ -39,12 +39,18 @@ public final class StderrLoggerFinder extends System.LoggerFinder {
         return t != null ? t : verbose() ? System.Logger.Level.DEBUG : System.Logger.Level.WARNING;
     }
 
+    /**
+     * A logger for {@code name}. The JDK's own loggers (asked for by java.* and jdk.* modules)
+     * log WARNING and above even with -v: at DEBUG they are the JDK's diagnostics, such as
+     * Runtime.exit's record with a stack trace on every exit, not jxen's.
+     */
     @Override
     public System.Logger getLogger(String name, Module module) {
-        return new StderrLogger(name);
+        String m = module.getName();
+        return new StderrLogger(name, m != null && (m.startsWith("java.") || m.startsWith("jdk.")));
     }
 
-    private record StderrLogger(String name) implements System.Logger {
+    private record StderrLogger(String name, boolean jdk) implements System.Logger {
         @Override
         public String getName() {
             return name;
@@ -52,7 +58,8 @@ public final class StderrLoggerFinder extends System.LoggerFinder {
 
         @Override
         public boolean isLoggable(Level level) {
-            return level != Level.OFF && level.getSeverity() >= threshold().getSeverity();
+            int floor = jdk ? Math.max(threshold().getSeverity(), Level.WARNING.getSeverity()) : threshold().getSeverity();
+            return level != Level.OFF && level.getSeverity() >= floor;
         }
 
         @Override
@@ -67,9 +74,11 @@ public final class StderrLoggerFinder extends System.LoggerFinder {
                 default -> "debug: ";
             };
             boolean traces = verbose();
-            StringBuilder b = new StringBuilder(prefix()).append(": ").append(tag).append(msg);
+            StringBuilder b = new StringBuilder(prefix()).append(": ").append(tag);
+            // Messages carry names, paths and guest data: escape control characters, line by line.
+            b.append(String.join("\n", String.valueOf(msg).lines().map(Printable::escape).toList()));
             if (thrown != null && !traces) {
-                b.append(": ").append(thrown);
+                b.append(": ").append(Printable.escape(thrown.toString()));
             }
             synchronized (System.err) {
                 System.err.println(b);

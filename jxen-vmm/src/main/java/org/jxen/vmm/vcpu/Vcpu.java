@@ -28,7 +28,9 @@ import org.jxen.vmm.memory.GuestMemoryException;
  * inspect itself at the next kick. Guests that this host's KVM cannot run end the machine with
  * reason {@code crash} and a message naming the instruction and RIP: an emulation failure
  * ({@code KVM_EXIT_INTERNAL_ERROR}) or a vCPU that never leaves {@code KVM_RUN} because it
- * executed {@code vmcall}/{@code vmmcall} on an emulated-supervisor host.
+ * executed {@code vmcall}/{@code vmmcall} on an emulated-supervisor host. A vCPU the watchdog
+ * finds halted with interrupts disabled is logged once: the machine runs on, but nothing short
+ * of an NMI wakes it.
  */
 public final class Vcpu {
     public enum State {
@@ -57,6 +59,10 @@ public final class Vcpu {
     private long watchdogExits = -1;
     private long stuckRip = -1;
     private int stuckCount;
+    /** Inspections in a row that found this vCPU halted with interrupts disabled (vCPU thread). */
+    private int haltedCount;
+    /** Whether the halted-for-good message was logged; once per vCPU (vCPU thread). */
+    private boolean haltReported;
 
     public Vcpu(KvmVcpu kvm, VcpuHost host, String name) {
         this.kvm = kvm;
@@ -156,6 +162,7 @@ public final class Vcpu {
                     break;
                 }
                 stuckCount = 0;
+                haltedCount = 0;
                 if (!handleExit()) {
                     break;
                 }
@@ -336,11 +343,22 @@ public final class Vcpu {
         return name + ": " + what + at + hint;
     }
 
-    /** The watchdog asked: is this vCPU stuck in KVM_RUN on a vmcall/vmmcall? */
+    /**
+     * The watchdog asked: is this vCPU stuck in KVM_RUN on a vmcall/vmmcall, or halted with
+     * interrupts disabled? Runs on the vCPU thread, after a kick.
+     */
     private void inspectStuck() {
         if (!readState()) {
             return;
         }
+        if (haltedWithInterruptsDisabled()) {
+            stuckCount = 0;
+            if (++haltedCount >= STUCK_SAMPLES && !haltReported) {
+                reportHaltedForGood();
+            }
+            return;
+        }
+        haltedCount = 0;
         byte[] insn = instructionAtRip();
         String n = InstructionNames.name(insn);
         if (!"vmcall".equals(n) && !"vmmcall".equals(n)) {
@@ -355,5 +373,31 @@ public final class Vcpu {
                     + "never returns from a guest hypercall instruction in ring 0 (no CONFIG_KVM_XEN / emulated "
                     + "supervisor)", name, n, rip, InstructionNames.hex(java.util.Arrays.copyOf(insn, 3))));
         }
+    }
+
+    /**
+     * Whether the in-kernel LAPIC holds this vCPU in HLT ({@code KVM_MP_STATE_HALTED}) with
+     * RFLAGS.IF clear ({@code kvm_run.if_flag}, which KVM stores on every return from
+     * {@code KVM_RUN}, the kick's EINTR included).
+     */
+    private boolean haltedWithInterruptsDisabled() {
+        try {
+            return kvm.getMpState() == KvmH.KVM_MP_STATE_HALTED && !run.ifFlag();
+        } catch (KvmException e) {
+            return false;
+        }
+    }
+
+    /**
+     * A vCPU in HLT with interrupts disabled sleeps until an NMI (or INIT, SMI) arrives: for
+     * the boot vCPU that usually means the guest gave up, as a Xen guest that finds no Xen does,
+     * and the machine idles silently until --timeout. Said once, as a warning for vCPU 0; other
+     * vCPUs park like that on purpose (Linux's offline and stopped CPUs), so for them it is
+     * debug output. RIP is the instruction after the HLT.
+     */
+    private void reportHaltedForGood() {
+        haltReported = true;
+        LOG.log(id() == 0 ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG, String.format(
+                "vCPU %d halted with interrupts disabled at RIP 0x%x: it can only be woken by an NMI", id(), regs.rip()));
     }
 }
