@@ -255,6 +255,33 @@ class XenstoredDaemonIT {
     }
 
     @Test
+    void stoppingADaemonWhoseSocketWasReplacedLeavesTheNewDaemonsSocketAndPidFile() throws Exception {
+        // A's socket is removed by hand (or by a tidy-up script) and B starts on the same path
+        // with the same pid file: both paths are now B's, and stopping A must not take them.
+        Path socket = tmp.resolve("socket");
+        Path pidFile = tmp.resolve("xenstored.pid");
+        assertThat(launch(env(), "--socket", socket.toString(), "--pid-file", pidFile.toString()).status()).isZero();
+        ProcessHandle a = ProcessHandle.of(pidIn(pidFile)).orElseThrow();
+        started.add(a);
+        Files.delete(socket);
+        Result rb = launch(env(), "--socket", socket.toString(), "--pid-file", pidFile.toString());
+        assertThat(rb).as("second daemon's launcher").isEqualTo(new Result(0, "", ""));
+        ProcessHandle b = ProcessHandle.of(pidIn(pidFile)).orElseThrow();
+        started.add(b);
+        assertThat(b.pid()).isNotEqualTo(a.pid());
+
+        assertThat(a.destroy()).as("SIGTERM to the first daemon").isTrue();
+        a.onExit().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+
+        assertThat(b.isAlive()).as("second daemon alive").isTrue();
+        assertThat(socket).as("the second daemon's socket after the first one stopped").exists();
+        assertThat(pidIn(pidFile)).as("the pid file after the first daemon stopped").isEqualTo(b.pid());
+        assertAnswers(socket);
+        // B's own paths are still B's to remove.
+        stopByPid(b, socket, pidFile);
+    }
+
+    @Test
     void aStaleSocketWithNoListenerIsReplaced() throws Exception {
         Path socket = tmp.resolve("socket");
         // A daemon that died without removing its socket leaves exactly this: the file, no listener.

@@ -7,6 +7,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -30,13 +31,20 @@ public final class SocketServer implements AutoCloseable {
     static final long MAX_ACCEPT_BACKOFF_MS = 1000;
 
     private final ServerSocketChannel channel;
+    /**
+     * The bound socket file's identity (device and inode, {@link BasicFileAttributes#fileKey()}):
+     * {@link #close()} removes the path only while it is still this file, not a socket another
+     * daemon bound there after ours was removed.
+     */
+    private final Object fileKey;
     private final Thread acceptor;
     private final AtomicLong accepted = new AtomicLong();
 
-    private SocketServer(XenstoreServer server, Path path, ServerSocketChannel channel) {
+    private SocketServer(XenstoreServer server, Path path, ServerSocketChannel channel, Object fileKey) {
         this.server = server;
         this.path = path;
         this.channel = channel;
+        this.fileKey = fileKey;
         this.acceptor = Thread.ofPlatform().daemon(true).name("xenstored-accept").unstarted(this::acceptLoop);
     }
 
@@ -75,14 +83,16 @@ public final class SocketServer implements AutoCloseable {
             }
         }
         ServerSocketChannel ch = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        Object key;
         try {
             ch.bind(UnixDomainSocketAddress.of(path), 128);
             Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
+            key = fileKey(path);
         } catch (IOException | RuntimeException e) {
             ch.close();
             throw e;
         }
-        SocketServer s = new SocketServer(server, path, ch);
+        SocketServer s = new SocketServer(server, path, ch, key);
         s.acceptor.start();
         return s;
     }
@@ -126,10 +136,31 @@ public final class SocketServer implements AutoCloseable {
         }
     }
 
-    /** Stops listening and removes the socket file (clients already connected are left to end). */
+    /**
+     * Stops listening and removes the socket file if it is still the one this server bound
+     * (clients already connected are left to end). Someone may have removed it and another
+     * daemon bound a new socket there: that one stays. Between the check and the removal
+     * another daemon could still take the path; nothing short of a lock every daemon honours
+     * closes that window, and it is a few microseconds at exit.
+     */
     @Override
     public void close() throws IOException {
         channel.close();
-        Files.deleteIfExists(path);
+        try {
+            if (fileKey.equals(fileKey(path))) {
+                Files.delete(path);
+            }
+        } catch (NoSuchFileException gone) {
+            // Removed already: nothing of ours to tidy.
+        }
+    }
+
+    /** The identity (device and inode on Linux) of the file at {@code p}, not following a link. */
+    private static Object fileKey(Path p) throws IOException {
+        Object key = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+        if (key == null) {
+            throw new IOException("cannot listen on " + p + ": the file system gives the socket no identity (inode)");
+        }
+        return key;
     }
 }

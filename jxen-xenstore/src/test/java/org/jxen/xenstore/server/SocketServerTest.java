@@ -427,6 +427,22 @@ class SocketServerTest {
     }
 
     @Test
+    void closingLeavesASocketThatAnotherServerBoundInPlaceOfOurs() throws Exception {
+        java.nio.file.Files.delete(socket);
+        XenstoreServer other = new XenstoreServer(Quota.XEN_DEFAULTS);
+        try (SocketServer second = SocketServer.start(other, socket)) {
+            listener.close();
+            assertThat(socket).as("the second server's socket after the first closed").exists();
+            try (XsClient c = XsClient.connect(socket)) {
+                c.write("/second", "yes");
+                assertThat(c.readString("/second")).isEqualTo("yes");
+            }
+            assertThat(other.connectionCount()).as("the second server served that client").isLessThanOrEqualTo(1);
+        }
+        assertThat(socket).as("the second server's socket after it closed").doesNotExist();
+    }
+
+    @Test
     void aClientGetsItsRepliesAndOwnEventsInXensOrder() throws Exception {
         SocketChannel ch = raw();
         // WATCH: the OK, then the watch's first event (xenstored_watch.c, do_watch).
