@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import org.jxen.testkit.Checkout;
+import org.jxen.testkit.HostAssume;
 import org.jxen.testkit.Xenstored;
 import org.jxen.xenstore.client.XsClient;
 import org.jxen.xenstore.server.XenstoredMain;
@@ -31,6 +32,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import picocli.CommandLine;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * bin/jxen-xenstored as an administrator meets it: like Xen's xenstored it goes to the
@@ -279,6 +281,73 @@ class XenstoredDaemonIT {
         assertAnswers(socket);
         // B's own paths are still B's to remove.
         stopByPid(b, socket, pidFile);
+    }
+
+    // --- out of file descriptors ---
+
+    @Test
+    void atItsDescriptorLimitItWarnsOnceAndSaysWhenItAcceptsAgain() throws Exception {
+        Path prlimit = HostAssume.tool("prlimit");
+        try (Xenstored d = Xenstored.start(tmp)) {
+            // The daemon listens, so its own descriptors are open. Leave room for two clients
+            // below a soft limit set from outside (as a unit's LimitNOFILE would be).
+            Path fdDir = Path.of("/proc", Long.toString(d.pid()), "fd");
+            List<Integer> fds;
+            try (Stream<Path> s = Files.list(fdDir)) {
+                fds = s.map(p -> Integer.parseInt(p.getFileName().toString())).toList();
+            }
+            int limit = fds.stream().max(Integer::compare).orElseThrow() + 3;
+            long room = limit - fds.size();
+            Process p = new ProcessBuilder(prlimit.toString(), "--pid", Long.toString(d.pid()), "--nofile=" + limit + ":")
+                    .redirectErrorStream(true).start();
+            assertThat(p.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+            assertThat(p.exitValue()).as("prlimit: " + new String(p.getInputStream().readAllBytes())).isZero();
+
+            List<XsClient> served = new ArrayList<>();
+            try {
+                for (int i = 0; i < room; i++) {
+                    XsClient c = XsClient.connect(d.socket());
+                    served.add(c);
+                    c.write("/fd/c" + i, "served");
+                }
+                // One more waits in the listen backlog: the daemon has no descriptor for it.
+                XsClient waiting = XsClient.connect(d.socket());
+                served.add(waiting);
+                CompletableFuture<String> answer = CompletableFuture.supplyAsync(() -> {
+                    try {
+                        waiting.write("/fd/waiting", "answered");
+                        return waiting.readString("/fd/waiting");
+                    } catch (Exception e) {
+                        throw new java.util.concurrent.CompletionException(e);
+                    }
+                }, r -> Thread.ofVirtual().start(r));
+                d.awaitOutput("^jxen-xenstored: warning: accept on .*$", WAIT);
+                // Three seconds at the limit: the waiting client is not answered, and the log
+                // has the one warning (the old daemon logged one per retry, each second).
+                assertThatThrownBy(() -> answer.get(3, TimeUnit.SECONDS))
+                        .isInstanceOf(java.util.concurrent.TimeoutException.class);
+                assertThat(d.isAlive()).isTrue();
+                assertThat(d.output().lines().filter(l -> l.contains("accept on")).toList())
+                        .as("warnings about accept at the limit" + d.describe()).hasSize(1);
+
+                // A served client leaves: its descriptor lets the waiting one in, which puts the
+                // daemon at its limit again (still the same run of failures: no new line).
+                served.removeFirst().close();
+                assertThat(answer.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo("answered");
+                assertThat(d.output().lines().filter(l -> l.contains("accept on")).toList())
+                        .as("warnings once the waiting client is in" + d.describe()).hasSize(1);
+                // Another leaves: now accept has a descriptor to spare, and says so.
+                served.removeFirst().close();
+                String recovered = d.awaitOutput("^jxen-xenstored: warning: accept on .* works again, after .*$", WAIT);
+                assertThat(recovered).contains(d.socket().toString());
+                assertThat(d.output().lines().filter(l -> l.contains("accept on")).toList())
+                        .as("the warning and the recovery" + d.describe()).hasSize(2);
+            } finally {
+                for (XsClient c : served) {
+                    c.close();
+                }
+            }
+        }
     }
 
     @Test
