@@ -2,6 +2,7 @@ package org.jxen.xenstore.server;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.CancelledKeyException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
@@ -111,6 +112,8 @@ final class SocketConnection extends Connection {
         } catch (IOException e) {
             LOG.log(System.Logger.Level.DEBUG, this + ": " + e.getMessage());
             close();
+        } catch (CancelledKeyException closedElsewhere) {
+            close();
         }
     }
 
@@ -150,8 +153,12 @@ final class SocketConnection extends Connection {
     /** Read while the output flows; wait for writability (and read nothing) while it is stuck. */
     private void updateInterest() {
         int ops = unsent != null ? SelectionKey.OP_WRITE : SelectionKey.OP_READ;
-        if (key.isValid() && key.interestOps() != ops) {
-            key.interestOps(ops);
+        try {
+            if (key.interestOps() != ops) {
+                key.interestOps(ops);
+            }
+        } catch (CancelledKeyException closed) {
+            // Closed meanwhile (by another thread, or by the request just served): nothing to wait for.
         }
     }
 

@@ -255,7 +255,11 @@ public final class SocketServer implements AutoCloseable {
                     }
                     SocketConnection c;
                     while ((c = flushes.poll()) != null) {
-                        c.flushEvents(out);
+                        try {
+                            c.flushEvents(out);
+                        } catch (RuntimeException | OutOfMemoryError e) {
+                            closeAfter(c, e);
+                        }
                     }
                 }
             } catch (IOException | RuntimeException e) {
@@ -274,7 +278,7 @@ public final class SocketServer implements AutoCloseable {
             }
         }
 
-        /** One ready socket. Whatever goes wrong with one client ends that client only. */
+        /** One ready socket: the listening one, or a client's. */
         private void serve(SelectionKey k) {
             if (k == acceptKey) {
                 accept();
@@ -284,9 +288,14 @@ public final class SocketServer implements AutoCloseable {
             try {
                 c.ready(in, out);
             } catch (RuntimeException | OutOfMemoryError e) {
-                LOG.log(System.Logger.Level.WARNING, "closing " + c + ": " + e);
-                c.close();
+                closeAfter(c, e);
             }
+        }
+
+        /** Whatever goes wrong with one client ends that client only. */
+        private void closeAfter(SocketConnection c, Throwable e) {
+            LOG.log(System.Logger.Level.WARNING, "closing " + c + ": " + e);
+            c.close();
         }
 
         /** Accepts the clients waiting (at most a backlog's worth, so the others get a turn). */
