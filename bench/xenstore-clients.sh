@@ -118,6 +118,7 @@ for name in dict.fromkeys(r["target"] for r in rows):
     mine = [r for r in rows if r["target"] == name]
     median[name] = {m: {k: statistics.median(r[m][k] for r in mine) for k in ("threads", "rss_kib", "hwm_kib", "fds")}
                     for m in marks}
+    median[name]["connect_and_serve_s"] = statistics.median(r["connect_and_serve_s"] for r in mine)
 summary = {"benchmark": "xenstore-clients", "date_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
            "command": os.environ["XC_INVOKED"], "cpus": os.cpu_count(), "cpu": os.environ["XC_CPU"],
            "kernel": platform.release(), "java": os.environ["XC_JAVA"], "ulimit_n": os.environ["XC_ULIMIT"],
@@ -132,5 +133,6 @@ for name, m in median.items():
     for mark in marks:
         s = m[mark]
         print("%-14s %8s %8d %8.0f %8.0f   %d" % (name, mark, s["threads"], s["rss_kib"] / 1024, s["hwm_kib"] / 1024, s["fds"]))
+    print("%-14s connected and served in %.2f s" % (name, m["connect_and_serve_s"]))
 print("summary: " + os.path.relpath(sys.argv[2]))
 EOF

@@ -30,7 +30,7 @@ import org.jxen.xenstore.wire.XsOp;
  * <li>{@code before}: the daemon as started (one node written, {@code /bench/clients/value}).</li>
  * <li>N clients connect; each sends XS_READ of that node, and every K-th first sends XS_WATCH
  *     on {@code /bench/clients/watched} (as libxenstore's callers do); every reply (and each
- *     watch's first event) is read.</li>
+ *     watch's first event) is read ({@code connect_and_serve_s}: the time this takes).</li>
  * <li>One more client writes under the watched node, so each watcher gets an event fired by
  *     another client's change; each is read. {@code peak}: all N connected and served.</li>
  * <li>All N close. {@code after}: once the daemon's descriptor count is back to where it was.
@@ -94,6 +94,7 @@ public final class XenstoreClients {
 
             List<Client> clients = new ArrayList<>(n);
             int watchers = 0;
+            double connectS;
             long connectStart = System.nanoTime();
             try {
                 for (int i = 0; i < n; i++) {
@@ -115,7 +116,7 @@ public final class XenstoreClients {
                     }
                     c.expect(XsOp.READ, "0123456789abcdef");
                 }
-                double connectS = (System.nanoTime() - connectStart) / 1e9;
+                connectS = (System.nanoTime() - connectStart) / 1e9;
                 control.call(XsOp.WRITE, control.pathValue(WATCHED + "/fired", "1"));
                 for (int i = 0; i < n; i += every) {
                     clients.get(i).expect(XsOp.WATCH_EVENT, WATCHED + "/fired\0w" + i + "\0");
@@ -145,8 +146,8 @@ public final class XenstoreClients {
             control.call(XsOp.READ, z(VALUE_PATH));
 
             StringBuilder b = new StringBuilder();
-            b.append(String.format(Locale.ROOT, "{\"target\": \"%s\", \"clients\": %d, \"watchers\": %d, \"settle_s\": %d",
-                    opt.get("--name"), n, watchers, settle));
+            b.append(String.format(Locale.ROOT, "{\"target\": \"%s\", \"clients\": %d, \"watchers\": %d, \"settle_s\": %d,"
+                    + " \"connect_and_serve_s\": %.2f", opt.get("--name"), n, watchers, settle, connectS));
             for (Sample s : samples) {
                 b.append(", \"").append(s.mark()).append("\": ").append(s.json());
             }

@@ -39,7 +39,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * background unless -F is given and returns once its socket answers; a second daemon on the same
  * socket, a file that is not a socket, bad options and unwritable files each get one clear line
  * and exit status 1; a stale socket is replaced; the socket path comes from --socket, else
- * XENSTORED_PATH, else $XENSTORED_RUNDIR/socket; SIGTERM removes the socket and the pid file.
+ * XENSTORED_PATH, else $XENSTORED_RUNDIR/socket; SIGTERM removes the socket and the pid file
+ * while they are still the daemon's own; at its descriptor limit it warns once, not per retry.
  *
  * <p>Every daemon a test starts in the background is stopped after it, by the pid its pid file
  * names. No test touches the host's /run/xenstored/socket or /var/log/xen.
