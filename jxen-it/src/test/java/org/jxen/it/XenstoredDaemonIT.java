@@ -154,17 +154,26 @@ class XenstoredDaemonIT {
         assertThat(pidFile).as("pid file after SIGTERM").doesNotExist();
     }
 
+    /**
+     * Starts a daemon in the background on {@code socket} with {@code pidFile}; checks the
+     * launcher said nothing and exited 0, and returns the daemon (stopped after the test).
+     */
+    ProcessHandle startInBackground(Map<String, String> env, Path socket, Path pidFile) throws Exception {
+        Result r = launch(env, "--socket", socket.toString(), "--pid-file", pidFile.toString());
+        assertThat(r).as("launcher").isEqualTo(new Result(0, "", ""));
+        ProcessHandle daemon = ProcessHandle.of(pidIn(pidFile)).orElseThrow(() -> new AssertionError("no process "
+                + "with the pid in " + pidFile));
+        started.add(daemon);
+        return daemon;
+    }
+
     // --- background (the default) and foreground ---
 
     @Test
     void withoutDashFItGoesToTheBackgroundAndReturnsOnceTheSocketAnswers() throws Exception {
         Path socket = tmp.resolve("run/socket");
         Path pidFile = tmp.resolve("xenstored.pid");
-        Result r = launch(env(), "--socket", socket.toString(), "--pid-file", pidFile.toString());
-        assertThat(r).as("launcher").isEqualTo(new Result(0, "", ""));
-        ProcessHandle daemon = ProcessHandle.of(pidIn(pidFile)).orElseThrow(() -> new AssertionError("no process "
-                + "with the pid in " + pidFile));
-        started.add(daemon);
+        ProcessHandle daemon = startInBackground(env(), socket, pidFile);
         // No waiting: the launcher returned, so the socket already answers.
         assertAnswers(socket);
         assertThat(daemon.isAlive()).isTrue();
@@ -238,9 +247,7 @@ class XenstoredDaemonIT {
         // launcher must not take that line for the second daemon's.
         Path socket = tmp.resolve("socket");
         Path firstPid = tmp.resolve("first.pid");
-        assertThat(launch(env(), "--socket", socket.toString(), "--pid-file", firstPid.toString()).status()).isZero();
-        ProcessHandle first = ProcessHandle.of(pidIn(firstPid)).orElseThrow();
-        started.add(first);
+        ProcessHandle first = startInBackground(env(), socket, firstPid);
         Path secondPid = tmp.resolve("second.pid");
         for (boolean foreground : List.of(true, false)) {
             List<String> args = new ArrayList<>(foreground ? List.of("-F") : List.of());
@@ -263,14 +270,9 @@ class XenstoredDaemonIT {
         // with the same pid file: both paths are now B's, and stopping A must not take them.
         Path socket = tmp.resolve("socket");
         Path pidFile = tmp.resolve("xenstored.pid");
-        assertThat(launch(env(), "--socket", socket.toString(), "--pid-file", pidFile.toString()).status()).isZero();
-        ProcessHandle a = ProcessHandle.of(pidIn(pidFile)).orElseThrow();
-        started.add(a);
+        ProcessHandle a = startInBackground(env(), socket, pidFile);
         Files.delete(socket);
-        Result rb = launch(env(), "--socket", socket.toString(), "--pid-file", pidFile.toString());
-        assertThat(rb).as("second daemon's launcher").isEqualTo(new Result(0, "", ""));
-        ProcessHandle b = ProcessHandle.of(pidIn(pidFile)).orElseThrow();
-        started.add(b);
+        ProcessHandle b = startInBackground(env(), socket, pidFile);
         assertThat(b.pid()).isNotEqualTo(a.pid());
 
         assertThat(a.destroy()).as("SIGTERM to the first daemon").isTrue();

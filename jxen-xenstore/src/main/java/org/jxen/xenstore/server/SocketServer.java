@@ -31,9 +31,11 @@ import java.util.function.LongSupplier;
  * listening socket and every client socket through one selector ({@link IoLoop}): it accepts,
  * reads requests, has the server answer them (the store serves one request at a time under its
  * lock anyway) and writes replies and watch events ({@link SocketConnection}). Why not a thread
- * per client, or a virtual thread each: a platform thread each cost 10,015 threads and 640 MB
- * of RSS for 5000 clients; a virtual thread parks through the JDK's poller between two requests
- * of a synchronous client, which served one client at 0.6-0.7x the rate. docs/PERFORMANCE.md,
+ * per client, or a virtual thread each: a platform thread each (and a second per watcher) cost
+ * 7,515 threads and 556 MiB of RSS for 5000 clients, half of them watching; a virtual thread
+ * parks through the JDK's poller between two requests of a synchronous client, which served one
+ * such client at 0.53-0.63x the selector's rate. The price: all socket I/O runs on one CPU, so 8
+ * clients busy at once get about 0.65x what 8 threads got on a 2-CPU host. docs/PERFORMANCE.md,
  * section 7, has the figures.
  */
 public final class SocketServer implements AutoCloseable {
