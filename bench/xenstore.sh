@@ -11,6 +11,7 @@ usage() {
 usage: bench/xenstore.sh [--runs N] [--seconds S] [--warmup S] [--clients LIST] [--window K]
                          [--scenarios LIST] [--no-mem] [--xen-xenstored PATH | --no-xen] [--fetch-xen]
                          [--no-echo-platform | --no-echo] [--variant NAME 'JVM OPTIONS']... [--jxen-root NAME DIR]...
+                         [--out FILE]
 
 Starts these servers, each on its own socket in a temporary directory, then runs
 org.jxen.bench.XenstoreLoad against all of them, rotating over the servers inside every round so
@@ -43,12 +44,14 @@ Options (defaults: 5 runs of 2 s, 2 s warm-up per scenario and server, clients 1
                      Debian's libxenmisc4.17, libxenevtchn1, libxengnttab1)
 
 Needs: a built bench module (mvn install), gcc, python3. Writes bench/results/xenstore.json
-(summary) and bench/results/raw/xenstore-*.{json,log} (git-ignored).
+(summary; --out FILE: there instead, e.g. a dated A/B run) and bench/results/raw/xenstore-*.{json,log}
+(git-ignored).
 EOF
 }
 
 invoked="bench/xenstore.sh${*:+ $*}"
 runs=5 seconds=2 warmup=2 clients=1,8 window=16 scenarios="" mem=1 xen_bin="" use_xen=1 fetch_xen=0 echo_platform=1 use_echo=1
+out=$here/results/xenstore.json
 variants=()
 roots=()
 while [ $# -gt 0 ]; do
@@ -67,6 +70,7 @@ while [ $# -gt 0 ]; do
         --no-echo) use_echo=0; echo_platform=0; shift ;;
         --variant) variants+=("$2" "$3"); shift 3 ;;
         --jxen-root) roots+=("$2" "$3"); shift 3 ;;
+        --out) out=$2; shift 2 ;;
         -h|--help) usage; exit 0 ;;
         *) echo "xenstore.sh: unknown option $1 (try --help)" >&2; exit 2 ;;
     esac
@@ -190,7 +194,7 @@ done
 
 export XS_INVOKED=$invoked XS_LOAD="$load_before / $load_after" XS_CPU="$cpu_model" XS_XEN="${xen_bin:-}"
 export XS_JAVA=$("$java" -version 2>&1 | head -1)
-python3 - "$raw_json" "$here/results/xenstore.json" <<'EOF'
+python3 - "$raw_json" "$out" <<'EOF'
 import json, os, platform, sys, time
 raw, out = sys.argv[1:]
 r = json.load(open(raw))

@@ -12,7 +12,8 @@ import java.nio.file.Path;
 
 /**
  * The ceiling for {@code bench/xenstore.sh}: an XenStore-framed echo server on a Unix socket
- * with jxen-xenstored's threading model and nothing else. A platform thread accepts; every
+ * with a thread per client and nothing else (jxen-xenstored itself serves every client from one
+ * selector thread). A platform thread accepts; every
  * client gets a virtual thread that reads into a 16 KiB buffer, finds the complete messages
  * ({@code struct xsd_sockmsg}: a 16-byte header whose last u32 is the payload length, then the
  * payload) and writes them back unchanged in one write, as {@code SocketConnection} writes the

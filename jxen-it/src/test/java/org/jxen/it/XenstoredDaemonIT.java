@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import org.jxen.testkit.Checkout;
+import org.jxen.testkit.HostAssume;
 import org.jxen.testkit.Xenstored;
 import org.jxen.xenstore.client.XsClient;
 import org.jxen.xenstore.server.XenstoredMain;
@@ -31,13 +32,15 @@ import org.junit.jupiter.params.provider.MethodSource;
 import picocli.CommandLine;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * bin/jxen-xenstored as an administrator meets it: like Xen's xenstored it goes to the
  * background unless -F is given and returns once its socket answers; a second daemon on the same
  * socket, a file that is not a socket, bad options and unwritable files each get one clear line
  * and exit status 1; a stale socket is replaced; the socket path comes from --socket, else
- * XENSTORED_PATH, else $XENSTORED_RUNDIR/socket; SIGTERM removes the socket and the pid file.
+ * XENSTORED_PATH, else $XENSTORED_RUNDIR/socket; SIGTERM removes the socket and the pid file
+ * while they are still the daemon's own; at its descriptor limit it warns once, not per retry.
  *
  * <p>Every daemon a test starts in the background is stopped after it, by the pid its pid file
  * names. No test touches the host's /run/xenstored/socket or /var/log/xen.
@@ -151,17 +154,26 @@ class XenstoredDaemonIT {
         assertThat(pidFile).as("pid file after SIGTERM").doesNotExist();
     }
 
+    /**
+     * Starts a daemon in the background on {@code socket} with {@code pidFile}; checks the
+     * launcher said nothing and exited 0, and returns the daemon (stopped after the test).
+     */
+    ProcessHandle startInBackground(Map<String, String> env, Path socket, Path pidFile) throws Exception {
+        Result r = launch(env, "--socket", socket.toString(), "--pid-file", pidFile.toString());
+        assertThat(r).as("launcher").isEqualTo(new Result(0, "", ""));
+        ProcessHandle daemon = ProcessHandle.of(pidIn(pidFile)).orElseThrow(() -> new AssertionError("no process "
+                + "with the pid in " + pidFile));
+        started.add(daemon);
+        return daemon;
+    }
+
     // --- background (the default) and foreground ---
 
     @Test
     void withoutDashFItGoesToTheBackgroundAndReturnsOnceTheSocketAnswers() throws Exception {
         Path socket = tmp.resolve("run/socket");
         Path pidFile = tmp.resolve("xenstored.pid");
-        Result r = launch(env(), "--socket", socket.toString(), "--pid-file", pidFile.toString());
-        assertThat(r).as("launcher").isEqualTo(new Result(0, "", ""));
-        ProcessHandle daemon = ProcessHandle.of(pidIn(pidFile)).orElseThrow(() -> new AssertionError("no process "
-                + "with the pid in " + pidFile));
-        started.add(daemon);
+        ProcessHandle daemon = startInBackground(env(), socket, pidFile);
         // No waiting: the launcher returned, so the socket already answers.
         assertAnswers(socket);
         assertThat(daemon.isAlive()).isTrue();
@@ -235,9 +247,7 @@ class XenstoredDaemonIT {
         // launcher must not take that line for the second daemon's.
         Path socket = tmp.resolve("socket");
         Path firstPid = tmp.resolve("first.pid");
-        assertThat(launch(env(), "--socket", socket.toString(), "--pid-file", firstPid.toString()).status()).isZero();
-        ProcessHandle first = ProcessHandle.of(pidIn(firstPid)).orElseThrow();
-        started.add(first);
+        ProcessHandle first = startInBackground(env(), socket, firstPid);
         Path secondPid = tmp.resolve("second.pid");
         for (boolean foreground : List.of(true, false)) {
             List<String> args = new ArrayList<>(foreground ? List.of("-F") : List.of());
@@ -252,6 +262,95 @@ class XenstoredDaemonIT {
         assertThat(pidIn(firstPid)).isEqualTo(first.pid());
         assertAnswers(socket);
         stopByPid(first, socket, firstPid);
+    }
+
+    @Test
+    void stoppingADaemonWhoseSocketWasReplacedLeavesTheNewDaemonsSocketAndPidFile() throws Exception {
+        // A's socket is removed by hand (or by a tidy-up script) and B starts on the same path
+        // with the same pid file: both paths are now B's, and stopping A must not take them.
+        Path socket = tmp.resolve("socket");
+        Path pidFile = tmp.resolve("xenstored.pid");
+        ProcessHandle a = startInBackground(env(), socket, pidFile);
+        Files.delete(socket);
+        ProcessHandle b = startInBackground(env(), socket, pidFile);
+        assertThat(b.pid()).isNotEqualTo(a.pid());
+
+        assertThat(a.destroy()).as("SIGTERM to the first daemon").isTrue();
+        a.onExit().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+
+        assertThat(b.isAlive()).as("second daemon alive").isTrue();
+        assertThat(socket).as("the second daemon's socket after the first one stopped").exists();
+        assertThat(pidIn(pidFile)).as("the pid file after the first daemon stopped").isEqualTo(b.pid());
+        assertAnswers(socket);
+        // B's own paths are still B's to remove.
+        stopByPid(b, socket, pidFile);
+    }
+
+    // --- out of file descriptors ---
+
+    @Test
+    void atItsDescriptorLimitItWarnsOnceAndSaysWhenItAcceptsAgain() throws Exception {
+        Path prlimit = HostAssume.tool("prlimit");
+        try (Xenstored d = Xenstored.start(tmp)) {
+            // The daemon listens, so its own descriptors are open. Leave room for two clients
+            // below a soft limit set from outside (as a unit's LimitNOFILE would be).
+            Path fdDir = Path.of("/proc", Long.toString(d.pid()), "fd");
+            List<Integer> fds;
+            try (Stream<Path> s = Files.list(fdDir)) {
+                fds = s.map(p -> Integer.parseInt(p.getFileName().toString())).toList();
+            }
+            int limit = fds.stream().max(Integer::compare).orElseThrow() + 3;
+            long room = limit - fds.size();
+            Process p = new ProcessBuilder(prlimit.toString(), "--pid", Long.toString(d.pid()), "--nofile=" + limit + ":")
+                    .redirectErrorStream(true).start();
+            assertThat(p.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+            assertThat(p.exitValue()).as("prlimit: " + new String(p.getInputStream().readAllBytes())).isZero();
+
+            List<XsClient> served = new ArrayList<>();
+            try {
+                for (int i = 0; i < room; i++) {
+                    XsClient c = XsClient.connect(d.socket());
+                    served.add(c);
+                    c.write("/fd/c" + i, "served");
+                }
+                // One more waits in the listen backlog: the daemon has no descriptor for it.
+                XsClient waiting = XsClient.connect(d.socket());
+                served.add(waiting);
+                CompletableFuture<String> answer = CompletableFuture.supplyAsync(() -> {
+                    try {
+                        waiting.write("/fd/waiting", "answered");
+                        return waiting.readString("/fd/waiting");
+                    } catch (Exception e) {
+                        throw new java.util.concurrent.CompletionException(e);
+                    }
+                }, r -> Thread.ofVirtual().start(r));
+                d.awaitOutput("^jxen-xenstored: warning: accept on .*$", WAIT);
+                // Three seconds at the limit: the waiting client is not answered, and the log
+                // has the one warning (the old daemon logged one per retry, each second).
+                assertThatThrownBy(() -> answer.get(3, TimeUnit.SECONDS))
+                        .isInstanceOf(java.util.concurrent.TimeoutException.class);
+                assertThat(d.isAlive()).isTrue();
+                assertThat(d.output().lines().filter(l -> l.contains("accept on")).toList())
+                        .as("warnings about accept at the limit" + d.describe()).hasSize(1);
+
+                // A served client leaves: its descriptor lets the waiting one in, which puts the
+                // daemon at its limit again (still the same run of failures: no new line).
+                served.removeFirst().close();
+                assertThat(answer.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo("answered");
+                assertThat(d.output().lines().filter(l -> l.contains("accept on")).toList())
+                        .as("warnings once the waiting client is in" + d.describe()).hasSize(1);
+                // Another leaves: now accept has a descriptor to spare, and says so.
+                served.removeFirst().close();
+                String recovered = d.awaitOutput("^jxen-xenstored: warning: accept on .* works again, after .*$", WAIT);
+                assertThat(recovered).contains(d.socket().toString());
+                assertThat(d.output().lines().filter(l -> l.contains("accept on")).toList())
+                        .as("the warning and the recovery" + d.describe()).hasSize(2);
+            } finally {
+                for (XsClient c : served) {
+                    c.close();
+                }
+            }
+        }
     }
 
     @Test

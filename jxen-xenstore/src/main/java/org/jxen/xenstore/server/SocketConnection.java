@@ -2,12 +2,13 @@ package org.jxen.xenstore.server;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
+import java.nio.channels.CancelledKeyException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
 import org.jxen.xenstore.wire.XsDecoder;
@@ -16,97 +17,148 @@ import org.jxen.xenstore.wire.XsPacket;
 
 /**
  * A client on the Unix socket: privileged, acting as Dom0, like every socket client of Xen's
- * xenstored. Its own platform thread reads requests, has the server answer them and writes the
- * replies itself, so a client that does not read its replies only ever stops its own reader
- * (nothing is buffered for it). Events that other clients' changes fire for it are written by
- * a second thread, started with the first such event; a client that lets {@link #EVENT_QUEUE}
- * events pile up is disconnected, with a log line, rather than making the daemon hold them.
+ * xenstored. It has no thread of its own: the server's I/O thread ({@link SocketServer}) reads
+ * its requests when the socket has some, has the server answer them, and writes the replies
+ * and the watch events that other clients' changes fire for it. Between requests a client
+ * costs a socket, a selection key and a few small objects; its buffers are the I/O thread's.
  *
- * <p>Why platform threads and not virtual ones (measured with {@code bench/xenstore.sh}, see
- * docs/PERFORMANCE.md, section 7): XenStore clients are synchronous, so between two requests
- * the reader always finds its socket empty. A virtual thread then parks through the JDK's
- * poller (re-arming epoll, waking the poller and a carrier): about 8 system calls and 2 context
- * switches per request more than read and write. An echo server on virtual threads serves one
- * synchronous client at 0.6-0.7x the rate (three runs) of the same server on platform threads. Socket clients
- * are few (the toolstack, device models, backends in Dom0), so a thread each is cheap; domains
- * do not come through here.
+ * <p>Threads: everything here runs on the I/O thread except {@link #deliverEvent} (any
+ * thread that changes the store, under the server's lock) and {@link #close} (any thread).
  *
  * <p>Output: replies and events share one queue, filled under the server's lock, so the
  * client sees them in the order the store changed (and a change's own event before the reply
- * that acknowledges it, as xenstored sends them). Whoever holds {@link #writeLock} drains the
- * queue onto the socket: the reader after each read's requests (or sooner, when the replies
- * waiting pass {@link #FLUSH_BYTES}, so a pipelining client cannot make the daemon hold
- * megabytes), and the event thread when events arrive from other clients' changes. Replies are
- * encoded straight into a direct buffer that belongs to the connection (a heap buffer makes the
- * JDK copy into a temporary direct one on every read and write).
+ * that acknowledges it, as xenstored sends them). The I/O thread encodes the queue into its
+ * write buffer and writes it: after each read's requests (or sooner, when the replies waiting
+ * pass {@link #FLUSH_BYTES}), and after each round of the selector for clients that got events.
+ * What the socket does not take is kept ({@link #unsent}, at most one write buffer) and the
+ * client is no longer read from until the socket takes it: a client that does not read its
+ * replies only stops itself, and the daemon holds at most a write buffer, the requests of one
+ * read and {@link #EVENT_QUEUE} events for it. A client that lets that many events pile up is
+ * disconnected, with a log line.
  */
-final class SocketConnection extends Connection implements Runnable {
+final class SocketConnection extends Connection {
     private static final System.Logger LOG = System.getLogger("org.jxen.xenstore");
     /** Watch events waiting for a client before it is cut off. */
     static final int EVENT_QUEUE = 4096;
     /** Bytes one read may bring: enough for four requests of the largest size. */
     static final int READ_BUFFER = 16 * 1024;
-    /** The write buffer's usual size. */
-    static final int WRITE_BUFFER = 16 * 1024;
-    /** Queued output that makes the reader write before it serves the rest of a read. */
+    /** Queued output that makes the I/O thread write before it serves the rest of a read. */
     static final int FLUSH_BYTES = 64 * 1024;
+    /** The I/O thread's write buffer: the output a read's requests may queue before a write, and one more reply. */
+    static final int WRITE_BUFFER = FLUSH_BYTES + XsPacket.HEADER_SIZE + XsPacket.PAYLOAD_MAX;
 
     private final SocketChannel channel;
     private final XenstoreServer server;
-    private final ReentrantLock writeLock = new ReentrantLock();
-    /** Guarded by {@link #writeLock}; little-endian as xsd_sockmsg is on x86. */
-    private ByteBuffer out = ByteBuffer.allocateDirect(WRITE_BUFFER).order(ByteOrder.LITTLE_ENDIAN);
-    /** Replies and events in the order they were produced; drained under {@link #writeLock}. */
+    private final SocketServer.IoLoop loop;
+    /** I/O thread only. */
+    private final XsDecoder decoder = new XsDecoder();
+    /** I/O thread only; null until registered. */
+    private SelectionKey key;
+    /** I/O thread only: requests read but not served yet because the output is stuck (a heap copy), or null. */
+    private ByteBuffer stash;
+    /** I/O thread only: encoded output the socket has not taken yet (a heap copy), or null. */
+    private ByteBuffer unsent;
+    /** Replies and events in the order they were produced; drained by the I/O thread. */
     private final ConcurrentLinkedQueue<XsPacket> queue = new ConcurrentLinkedQueue<>();
     private final AtomicInteger queuedEvents = new AtomicInteger();
     private final AtomicInteger queuedBytes = new AtomicInteger();
-    /** Released for each event queued by another client's change: the event thread wakes. */
-    private final Semaphore wake = new Semaphore(0);
+    /** Whether the I/O thread has this connection in its list of clients with events to write. */
+    private final AtomicBoolean flushScheduled = new AtomicBoolean();
     /** Where the server puts this client's replies and own events (one object, not one per request). */
     private final Consumer<XsPacket> output = this::enqueue;
-    private volatile Thread eventWriter;
 
-    SocketConnection(SocketChannel channel, XenstoreServer server, String name) {
+    SocketConnection(SocketChannel channel, XenstoreServer server, SocketServer.IoLoop loop, String name) {
         super(0, true, name);
         this.channel = channel;
         this.server = server;
+        this.loop = loop;
     }
 
-    /** Starts the thread that serves this connection (see the class comment for the kind). */
-    Thread start() {
-        return thread(toString()).start(this);
+    /** Registers with the I/O thread's selector and with the server (I/O thread). */
+    void register(Selector selector) throws IOException {
+        channel.configureBlocking(false);
+        key = channel.register(selector, SelectionKey.OP_READ, this);
+        server.connect(this);
     }
 
-    private static Thread.Builder thread(String name) {
-        return Thread.ofPlatform().daemon(true).name(name);
-    }
-
-    @Override
-    public void run() {
-        XsDecoder decoder = new XsDecoder();
-        ByteBuffer in = ByteBuffer.allocateDirect(READ_BUFFER);
+    /** The selector found the socket readable or writable (I/O thread). */
+    void ready(ByteBuffer in, ByteBuffer out) {
         try {
-            while (channel.read(in) > 0) {
-                in.flip();
-                XsPacket p;
-                while ((p = decoder.next(in)) != null) {
-                    server.handle(this, p, output);
-                    if (queuedBytes.get() > FLUSH_BYTES) {
-                        flush();
-                    }
+            if (!key.isValid()) {
+                return;
+            }
+            if (key.isWritable()) {
+                if (flush(out) && stash != null) {
+                    ByteBuffer s = stash;
+                    stash = null;
+                    serve(s, out);
                 }
+            } else if (key.isReadable()) {
                 in.clear();
-                flush();
+                if (channel.read(in) < 0) {
+                    if (decoder.midMessage()) {
+                        LOG.log(System.Logger.Level.DEBUG, this + " left in the middle of a message");
+                    }
+                    close();
+                    return;
+                }
+                in.flip();
+                serve(in, out);
             }
-            if (decoder.midMessage()) {
-                LOG.log(System.Logger.Level.DEBUG, this + " left in the middle of a message");
-            }
+            updateInterest();
         } catch (XsDecoder.ProtocolException e) {
             LOG.log(System.Logger.Level.WARNING, this + ": protocol violation, closing: " + e.getMessage());
+            close();
         } catch (IOException e) {
             LOG.log(System.Logger.Level.DEBUG, this + ": " + e.getMessage());
-        } finally {
             close();
+        } catch (CancelledKeyException closedElsewhere) {
+            close();
+        }
+    }
+
+    /**
+     * Serves the whole requests in {@code requests}, writing their replies. If the socket stops
+     * taking output, the requests not yet served are kept for when it takes it again.
+     */
+    private void serve(ByteBuffer requests, ByteBuffer out) throws IOException, XsDecoder.ProtocolException {
+        XsPacket p;
+        while (!isClosed() && (p = decoder.next(requests)) != null) {
+            server.handle(this, p, output);
+            if (queuedBytes.get() > FLUSH_BYTES && !flush(out)) {
+                if (requests.hasRemaining()) {
+                    stash = requests.isDirect() ? ByteBuffer.allocate(requests.remaining()).put(requests).flip() : requests;
+                }
+                return;
+            }
+        }
+        flush(out);
+    }
+
+    /** Writes the events that arrived for this client, if the socket is not already stuck (I/O thread). */
+    void flushEvents(ByteBuffer out) {
+        flushScheduled.set(false);
+        if (isClosed() || key == null || !key.isValid() || unsent != null) {
+            return;
+        }
+        try {
+            flush(out);
+            updateInterest();
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.DEBUG, this + ": " + e.getMessage());
+            close();
+        }
+    }
+
+    /** Read while the output flows; wait for writability (and read nothing) while it is stuck. */
+    private void updateInterest() {
+        int ops = unsent != null ? SelectionKey.OP_WRITE : SelectionKey.OP_READ;
+        try {
+            if (key.interestOps() != ops) {
+                key.interestOps(ops);
+            }
+        } catch (CancelledKeyException closed) {
+            // Closed meanwhile (by another thread, or by the request just served): nothing to wait for.
         }
     }
 
@@ -122,75 +174,59 @@ final class SocketConnection extends Connection implements Runnable {
         queue.add(p);
     }
 
-    /** Writes everything queued, in order, with one write system call when the socket takes it all. */
-    private void flush() throws IOException {
-        writeLock.lock();
-        try {
-            if (queue.isEmpty()) {
-                return;
+    /**
+     * Writes what the socket did not take last time, then everything queued, in order, one
+     * write per buffer-full (I/O thread). Returns false when the socket is full: the rest waits
+     * in {@link #unsent} and the queue.
+     */
+    private boolean flush(ByteBuffer out) throws IOException {
+        if (unsent != null) {
+            out.clear();
+            out.put(unsent).flip();
+            unsent = null;
+            if (!write(out)) {
+                return false;
             }
+        }
+        while (!queue.isEmpty()) {
             out.clear();
             XsPacket p;
-            while ((p = queue.peek()) != null) {
-                int len = XsPacket.HEADER_SIZE + p.payload().length;
-                if (out.remaining() < len) {
-                    if (out.position() > 0) {
-                        drain();
-                        continue;
-                    }
-                    out = ByteBuffer.allocateDirect(len).order(ByteOrder.LITTLE_ENDIAN);
-                }
+            while ((p = queue.peek()) != null && out.remaining() >= XsPacket.HEADER_SIZE + p.payload().length) {
                 queue.poll();
-                queuedBytes.addAndGet(-len);
+                queuedBytes.addAndGet(-(XsPacket.HEADER_SIZE + p.payload().length));
                 if (p.op() == XsOp.WATCH_EVENT) {
                     queuedEvents.decrementAndGet();
                 }
                 // struct xsd_sockmsg: type, req_id, tx_id, len (xen/io/xs_wire.h), then the payload.
                 out.putInt(p.type()).putInt(p.reqId()).putInt(p.txId()).putInt(p.payload().length).put(p.payload());
             }
-            drain();
-            if (out.capacity() > WRITE_BUFFER) {
-                out = ByteBuffer.allocateDirect(WRITE_BUFFER).order(ByteOrder.LITTLE_ENDIAN);
+            out.flip();
+            if (!write(out)) {
+                return false;
             }
-        } finally {
-            writeLock.unlock();
         }
+        return true;
     }
 
-    /** Writes the buffer's contents and empties it (under {@link #writeLock}). */
-    private void drain() throws IOException {
-        out.flip();
-        while (out.hasRemaining()) {
-            channel.write(out);
+    /** One write of {@code out}; what the socket does not take is copied to {@link #unsent}. */
+    private boolean write(ByteBuffer out) throws IOException {
+        channel.write(out);
+        if (!out.hasRemaining()) {
+            return true;
         }
-        out.clear();
+        unsent = ByteBuffer.allocate(out.remaining()).put(out).flip();
+        return false;
     }
 
     @Override
     protected void deliverEvent(XsPacket packet) {
         enqueue(packet);
-        if (eventWriter == null) {
-            synchronized (this) {
-                if (eventWriter == null) {
-                    eventWriter = thread(toString() + " events").start(this::writeEvents);
-                }
-            }
-        }
-        wake.release();
-    }
-
-    private void writeEvents() {
-        try {
-            while (!isClosed()) {
-                wake.acquire();
-                wake.drainPermits();
-                flush();
-            }
-        } catch (InterruptedException | IOException e) {
-            close();
+        if (!isClosed() && flushScheduled.compareAndSet(false, true)) {
+            loop.flushSoon(this);
         }
     }
 
+    /** Ends the connection: the server forgets it, and the socket closes (any thread). */
     void close() {
         server.disconnect(this);
         shutdownTransport();
@@ -203,9 +239,7 @@ final class SocketConnection extends Connection implements Runnable {
         } catch (IOException e) {
             // Already gone.
         }
-        Thread w = eventWriter;
-        if (w != null) {
-            w.interrupt();
-        }
+        // The selector lets go of the descriptor at its next round.
+        loop.wakeIfElsewhere();
     }
 }

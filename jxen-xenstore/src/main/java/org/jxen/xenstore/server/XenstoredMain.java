@@ -29,7 +29,7 @@ import picocli.CommandLine.Option;
             "XenStore daemon on Xen's Unix socket, for Xen's tools (xenstore-read, xenstore-ls, ...) and libxenstore.",
             "It keeps the store with its watches, transactions, permissions and quotas in memory.",
             "Without -F it goes to the background, logging to $JXEN_LOG_DIR/xenstored.log, and returns once it listens.",
-            "SIGTERM or SIGINT stops it; it then removes its socket and pid file."},
+            "SIGTERM or SIGINT stops it; it then removes its socket and pid file while they are still its own."},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {
             "0:started in the background (without -F)",
@@ -103,9 +103,10 @@ public final class XenstoredMain implements Callable<Integer> {
             System.err.println("jxen-xenstored: " + describe("cannot listen on " + path, path, e));
             return 1;
         }
+        String pidLine = ProcessHandle.current().pid() + "\n";
         if (pidFile != null) {
             try {
-                Files.writeString(pidFile, ProcessHandle.current().pid() + "\n");
+                Files.writeString(pidFile, pidLine);
             } catch (IOException e) {
                 System.err.println("jxen-xenstored: " + describe("cannot write the pid file " + pidFile, pidFile, e));
                 listener.close();
@@ -116,8 +117,10 @@ public final class XenstoredMain implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
                 listener.close();
-                if (pidFile != null) {
-                    Files.deleteIfExists(pidFile);
+                // Another daemon started with the same pid file after this one has written
+                // its own pid there: the file is that daemon's now, and stays.
+                if (pidFile != null && pidLine.equals(Files.readString(pidFile))) {
+                    Files.delete(pidFile);
                 }
             } catch (IOException e) {
                 // Exiting anyway.

@@ -228,6 +228,38 @@ class SocketServerTest {
     }
 
     @Test
+    void aThousandClientsWatchingAndServedCostTheServerNoThreadEach() throws Exception {
+        XsClient writer = client();
+        writer.write("/many", "v");
+        long before = osThreads();
+        int n = 1000;
+        List<SocketChannel> clients = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            SocketChannel ch = raw();
+            clients.add(ch);
+            send(ch, request(XsOp.WATCH, 1, "/many", "w" + i));
+        }
+        for (SocketChannel ch : clients) {
+            assertThat(readPackets(ch, 2)).extracting(XsPacket::op).containsExactly(XsOp.WATCH, XsOp.WATCH_EVENT);
+        }
+        // An event from another client's change reaches every watcher.
+        writer.write("/many/changed", "x");
+        for (SocketChannel ch : clients) {
+            assertThat(readPackets(ch, 1)).extracting(SocketServerTest::describe).singleElement().asString()
+                    .startsWith("WATCH_EVENT 0 /many/changed|");
+        }
+        assertThat(server.connectionCount()).isEqualTo(n + 1);
+        assertThat(osThreads() - before).as("threads started for %d served and watching clients", n).isLessThan(10);
+    }
+
+    /** This JVM's threads as the kernel counts them (carriers of virtual threads included). */
+    static long osThreads() throws IOException {
+        try (var tasks = java.nio.file.Files.list(Path.of("/proc/self/task"))) {
+            return tasks.count();
+        }
+    }
+
+    @Test
     void aHeaderOverThePayloadLimitClosesThatConnectionOnly() throws Exception {
         XsClient other = client();
         other.write("/before", "1");
@@ -399,6 +431,27 @@ class SocketServerTest {
     }
 
     @Test
+    void eventsFromAChangeMadeOffTheIoThreadReachASocketClient() throws Exception {
+        // The toolstack changes the store from its own thread (withStore): the socket client's
+        // event must be written without a request of its own to wake the I/O thread.
+        XsClient a = client();
+        a.watch("/toolstack", "tok");
+        assertThat(a.nextEvent(DEADLINE)).isEqualTo(new XsClient.WatchEvent("/toolstack", "tok"));
+        for (int i = 0; i < 100; i++) {
+            String path = "/toolstack/k" + i;
+            server.withStore(s -> {
+                try {
+                    s.write(s, org.jxen.xenstore.store.Caller.DOM0, path, new byte[] {'v'});
+                } catch (XsException e) {
+                    throw new AssertionError(e);
+                }
+                return null;
+            });
+            assertThat(a.nextEvent(DEADLINE)).as("event %d", i).isEqualTo(new XsClient.WatchEvent(path, "tok"));
+        }
+    }
+
+    @Test
     void aSecondDaemonOnTheSameSocketIsRefused() {
         assertThatThrownBy(() -> SocketServer.start(new XenstoreServer(Quota.XEN_DEFAULTS), socket))
                 .isInstanceOf(IOException.class).hasMessageContaining("already");
@@ -424,6 +477,55 @@ class SocketServerTest {
         Path directory = java.nio.file.Files.createDirectory(dir.resolve("directory"));
         assertThatThrownBy(() -> SocketServer.start(server, directory)).hasMessageContaining("is not a socket");
         assertThat(directory).isDirectory();
+    }
+
+    @Test
+    void closingLeavesASocketThatAnotherServerBoundInPlaceOfOurs() throws Exception {
+        java.nio.file.Files.delete(socket);
+        XenstoreServer other = new XenstoreServer(Quota.XEN_DEFAULTS);
+        try (SocketServer second = SocketServer.start(other, socket)) {
+            listener.close();
+            assertThat(socket).as("the second server's socket after the first closed").exists();
+            try (XsClient c = XsClient.connect(socket)) {
+                c.write("/second", "yes");
+                assertThat(c.readString("/second")).isEqualTo("yes");
+            }
+            assertThat(other.connectionCount()).as("the second server served that client").isLessThanOrEqualTo(1);
+        }
+        assertThat(socket).as("the second server's socket after it closed").doesNotExist();
+    }
+
+    @Test
+    void failedAcceptsAreLoggedOnceThenSummarisedEveryFewMinutesAndTheRecoveryIsNamed() {
+        java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong(1_000);
+        var failures = new SocketServer.AcceptFailures(socket, now::get);
+        long second = TimeUnit.SECONDS.toNanos(1);
+        assertThat(failures.caughtUp()).as("an accept that ends no failures").isNull();
+
+        assertThat(failures.failed("Too many open files")).startsWith("accept on " + socket + " failed: Too many open files;");
+        // Retried each second: quiet until the summary is due.
+        List<String> lines = new ArrayList<>();
+        long summary = SocketServer.AcceptFailures.SUMMARY_EVERY.toNanos();
+        for (long t = second; t < summary; t += second) {
+            now.set(1_000 + t);
+            String line = failures.failed("Too many open files");
+            if (line != null) {
+                lines.add(line);
+            }
+        }
+        assertThat(lines).isEmpty();
+        now.set(1_000 + summary);
+        assertThat(failures.failed("Too many open files")).isEqualTo("accept on " + socket
+                + " still fails: Too many open files (" + summary / second + " more times in 300.0 s)");
+        now.addAndGet(second);
+        assertThat(failures.failed("Too many open files")).as("just after a summary").isNull();
+
+        now.addAndGet(second / 2);
+        assertThat(failures.caughtUp()).isEqualTo("accept on " + socket + " works again, after " + (summary / second + 2)
+                + " failed attempts in 301.5 s");
+        assertThat(failures.caughtUp()).isNull();
+        // A new run starts with its own first line.
+        assertThat(failures.failed("Too many open files")).startsWith("accept on " + socket + " failed:");
     }
 
     @Test
