@@ -5,7 +5,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
-. "$here/results.sh"
+. "$here/common.sh"
 # set by scripts that call this one (jvm-flags.sh)
 cmdline=${BOOT_COMMAND_LINE:-$(bench_command_line bench/boot.sh "$@")}
 

@@ -27,7 +27,7 @@ and QEMU pc, N runs each (default 10); the summary goes to bench/results/jvm-fla
   coh           + -XX:+UseCompactObjectHeaders
 EOF2
 }
-. "$here/results.sh"
+. "$here/common.sh"
 invoked=$(bench_command_line bench/jvm-flags.sh "$@")
 runs=10
 while [ $# -gt 0 ]; do

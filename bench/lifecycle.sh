@@ -29,20 +29,9 @@ file every run) and bench/results/raw/lifecycle-jmh-<date>.json (JMH's own outpu
 EOF
 }
 
-. "$here/results.sh"
+. "$here/common.sh"
 invoked=$(bench_command_line bench/lifecycle.sh "$@")
-forks=1 warmups=3 iterations=5 seconds=2 jvm_args=""
-while [ $# -gt 0 ]; do
-    case "$1" in
-        --forks) forks=$2; shift 2 ;;
-        --warmups) warmups=$2; shift 2 ;;
-        --iterations) iterations=$2; shift 2 ;;
-        --time) seconds=$2; shift 2 ;;
-        --jvm-args) jvm_args=$2; shift 2 ;;
-        -h|--help) usage; exit 0 ;;
-        *) echo "lifecycle.sh: unknown option $1 (try --help)" >&2; exit 2 ;;
-    esac
-done
+bench_jmh_options "$@"
 
 jar=$(ls "$here"/target/jxen-bench-*.jar 2>/dev/null | grep -v -e sources -e javadoc | head -1 || true)
 [ -n "$jar" ] && [ -d "$here/target/lib" ] || { echo "lifecycle.sh: bench is not built (mvn install)" >&2; exit 1; }

@@ -43,7 +43,7 @@ bench/results/raw/startup-phases-NAME-<start time>/ (git-ignored).
 EOF
 }
 
-. "$here/results.sh"
+. "$here/common.sh"
 invoked=$(bench_command_line bench/startup-phases.sh "$@")
 runs=10 guest=hello
 while [ $# -gt 0 ]; do

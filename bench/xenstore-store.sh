@@ -24,24 +24,10 @@ bench/results/raw/xenstore-store-jmh-<date>.json (JMH's own output, git-ignored)
 EOF
 }
 
-. "$here/results.sh"
+. "$here/common.sh"
 invoked=$(bench_command_line bench/xenstore-store.sh "$@")
-forks=1 warmups=3 iterations=5 seconds=2 jvm_args=""
-while [ $# -gt 0 ]; do
-    case "$1" in
-        --forks) forks=$2; shift 2 ;;
-        --warmups) warmups=$2; shift 2 ;;
-        --iterations) iterations=$2; shift 2 ;;
-        --time) seconds=$2; shift 2 ;;
-        --jvm-args) jvm_args=$2; shift 2 ;;
-        -h|--help) usage; exit 0 ;;
-        *) echo "xenstore-store.sh: unknown option $1 (try --help)" >&2; exit 2 ;;
-    esac
-done
+bench_jmh_options "$@"
 
-for n in "$forks" "$warmups" "$iterations" "$seconds"; do
-    case "$n" in ''|*[!0-9]*) echo "xenstore-store.sh: $n is not a whole number (JMH counts whole seconds and iterations)" >&2; exit 2 ;; esac
-done
 jar=$(ls "$here"/target/jxen-bench-*.jar 2>/dev/null | grep -v -e sources -e javadoc | head -1 || true)
 [ -n "$jar" ] && [ -d "$here/target/lib" ] || { echo "xenstore-store.sh: bench is not built (mvn package)" >&2; exit 1; }
 command -v python3 >/dev/null || { echo "xenstore-store.sh: python3 not found" >&2; exit 1; }

@@ -49,7 +49,7 @@ Needs: a built bench module (mvn install), gcc, python3. Writes bench/results/xe
 EOF
 }
 
-. "$here/results.sh"
+. "$here/common.sh"
 invoked=$(bench_command_line bench/xenstore.sh "$@")
 runs=5 seconds=2 warmup=2 clients=1,8 window=16 scenarios="" mem=1 xen_bin="" use_xen=1 fetch_xen=0 echo_platform=1 use_echo=1
 out=""
