@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # bench/boot.sh: whole-VM boot A/B, jxen-run against QEMU on the same guest binary, one run.
-# See --help. Writes bench/results/boot-<guest>.json (summary) and bench/results/raw/ (git-ignored).
+# See --help. Writes bench/results/boot-<guest>-<date>.json (summary) and bench/results/raw/ (git-ignored).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
+. "$here/common.sh"
+# set by scripts that call this one (jvm-flags.sh)
+cmdline=${BOOT_COMMAND_LINE:-$(bench_command_line bench/boot.sh "$@")}
 
 usage() {
     cat <<'EOF'
 usage: bench/boot.sh [--runs N] [--guest NAME] [--memory MiB] [--marker TEXT] [--no-aot-variant]
-                     [--extra NAME 'COMMAND']... [--summary FILE] [--keep-output]
+                     [--extra NAME 'COMMAND']... [--prefix NAME | --summary FILE] [--keep-output]
 
 Boots guests/build/NAME.elf under three VMMs, alternating runs (a b c a b c ...):
   jxen          bin/jxen-run --kernel guests/build/NAME.elf --memory M --vcpus 1
@@ -33,20 +36,22 @@ Options:
   --no-aot-variant  do not add the jxen-noaot variant
   --extra NAME CMD  one more variant in the rotation (repeatable), e.g. an older launcher for a
                     before/after figure; CMD is run from the checkout's root, split on spaces
-  --summary FILE    where to write the JSON summary (default bench/results/boot-NAME.json)
+  --prefix NAME     the summary is bench/results/NAME-<date>.json (default boot-GUEST; <date> is
+                    the summary's date_utc, so every run adds a file: bench/results/README.md)
+  --summary FILE    write the JSON summary to FILE instead
   --keep-output     keep each run's console output under bench/results/raw/
   -h, --help        this text
 
 Output: a table (median, p10, p90 of time-to-marker, total time, peak RSS, CPU), the ratios
 jxen / qemu-microvm and jxen / qemu-pc of the medians, the host's KVM kind (jxen-run --host-info);
-bench/results/boot-NAME.json (small summary, meant to be committed) and
-bench/results/raw/boot-NAME-<UTC time>.tsv (every run; git-ignored).
+bench/results/PREFIX-<date>.json (small summary, meant to be committed) and
+bench/results/raw/PREFIX-<start time>.tsv (every run; git-ignored); PREFIX is boot-GUEST unless --prefix.
 Needs: gcc, python3, qemu-system-x86_64, a built jxen (mvn install) and guests (make -C guests).
 EOF
 }
 
 runs=10 guest=hello memory=256 marker="" aot_variant=1 keep=0
-extra_names=() extra_cmds=() summary=""
+extra_names=() extra_cmds=() summary="" prefix=""
 while [ $# -gt 0 ]; do
     case "$1" in
         --runs) runs=$2; shift 2 ;;
@@ -55,6 +60,7 @@ while [ $# -gt 0 ]; do
         --marker) marker=$2; shift 2 ;;
         --no-aot-variant) aot_variant=0; shift ;;
         --extra) extra_names+=("$2"); extra_cmds+=("$3"); shift 3 ;;
+        --prefix) prefix=$2; shift 2 ;;
         --summary) summary=$2; shift 2 ;;
         --keep-output) keep=1; shift ;;
         -h|--help) usage; exit 0 ;;
@@ -110,10 +116,10 @@ if [ "$aot_variant" = 1 ] && [ -f "$lib/jxen-run.aot" ]; then
 fi
 for i in "${!extra_names[@]}"; do names+=("${extra_names[$i]}"); cmds+=("${extra_cmds[$i]}"); done
 
-stamp=$(date -u +%Y%m%dT%H%M%SZ)
+stamp=$(date -u +%Y-%m-%dT%H%M%SZ)
 mkdir -p "$here/results/raw"
-raw=$here/results/raw/boot-$guest-$stamp.tsv
-outdir=$here/results/raw/boot-$guest-$stamp
+raw=$here/results/raw/${prefix:-boot-$guest}-$stamp.tsv
+outdir=$here/results/raw/${prefix:-boot-$guest}-$stamp
 mkdir -p "$outdir"
 printf 'round\tvmm\tmarker_ms\ttotal_ms\tmaxrss_kib\tcpu_ms\tstatus\n' > "$raw"
 
@@ -149,17 +155,19 @@ aot_after=$(aot_state)
 echo "load average after: $loadavg_after"
 [ "$keep" = 1 ] || rm -rf "$outdir"
 
-cmdline="bench/boot.sh --runs $runs --guest $guest --memory $memory"
-for i in "${!extra_names[@]}"; do cmdline+=" --extra ${extra_names[$i]} '${extra_cmds[$i]}'"; done
-cmdline=${BOOT_COMMAND_LINE:-$cmdline}  # set by scripts that call this one (jvm-flags.sh)
-[ -n "$summary" ] || summary=$here/results/boot-$guest.json
-case "$summary" in /*) ;; *) summary=$root/$summary ;; esac
+if [ -n "$summary" ]; then
+    case "$summary" in /*) ;; *) summary=$root/$summary ;; esac
+    export BENCH_DATE_UTC=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+else
+    bench_result_file "$here/results" "${prefix:-boot-$guest}"
+    summary=$BENCH_RESULT
+fi
 export BOOT_RAW=$raw BOOT_SUMMARY=$summary BOOT_KIND=$kvm_kind BOOT_CMD=$cmdline \
     BOOT_GUEST=$guest BOOT_MEMORY=$memory BOOT_MARKER=$marker BOOT_LOAD_BEFORE=$loadavg_before BOOT_LOAD_AFTER=$loadavg_after BOOT_AOT="$aot_before / $aot_after"
 BOOT_COMMANDS=$(for i in "${!names[@]}"; do printf '%s\t%s\n' "${names[$i]}" "${cmds[$i]}"; done)
 export BOOT_COMMANDS
 python3 - <<'EOF'
-import csv, json, os, platform, statistics, subprocess, time
+import csv, json, os, platform, statistics, subprocess
 
 def pct(xs, p):
     xs = sorted(xs)
@@ -203,7 +211,7 @@ java = subprocess.run(["sh", "-c", ". bin/jxen-env && \"$(jxen_find_java)\" -ver
                       capture_output=True, text=True).stdout.strip()
 qemu = subprocess.run(["qemu-system-x86_64", "--version"], capture_output=True, text=True).stdout.splitlines()[0]
 summary = {
-    "benchmark": "boot", "command": os.environ["BOOT_CMD"], "date_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    "benchmark": "boot", "command": os.environ["BOOT_CMD"], "date_utc": os.environ["BENCH_DATE_UTC"],
     "kvm_kind": os.environ["BOOT_KIND"], "kernel": platform.release(), "cpus": os.cpu_count(), "java": java, "qemu": qemu,
     "guest": os.environ["BOOT_GUEST"], "memory_mib": int(os.environ["BOOT_MEMORY"]), "vcpus": 1,
     "marker": os.environ["BOOT_MARKER"], "jxen_aot_cache_before_after": os.environ["BOOT_AOT"],

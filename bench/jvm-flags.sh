@@ -12,9 +12,10 @@ usage: bench/jvm-flags.sh [--runs N]
 Each variant below is the java command bin/jxen-run execs, with one change, and an AOT cache
 trained for exactly its flags (in a temporary directory; the same training run as
 bench/make-aot-cache.sh). All are run by bench/boot.sh in one rotation with jxen, QEMU microvm
-and QEMU pc, N runs each (default 10); the summary goes to bench/results/jvm-flags-hello.json.
+and QEMU pc, N runs each (default 10); the summary goes to bench/results/jvm-flags-hello-<date>.json.
   launcher      bin/jxen-run's flags + its AOT cache (the reference)
-  deny          + --illegal-native-access=deny (JDK 25 then drops the cache's module graph and linking)
+  allow         - --illegal-native-access=deny (with it, JDK 25 drops the cache's module graph
+                and linking; the launchers pass it since 2026-12-02, before that only without the cache)
   tiered        - -XX:TieredStopAtLevel=1 (C1 and C2)
   xint          -Xint instead of -XX:TieredStopAtLevel=1 (interpreter only)
   g1            -XX:+UseG1GC instead of -XX:+UseSerialGC
@@ -26,6 +27,8 @@ and QEMU pc, N runs each (default 10); the summary goes to bench/results/jvm-fla
   coh           + -XX:+UseCompactObjectHeaders
 EOF2
 }
+. "$here/common.sh"
+invoked=$(bench_command_line bench/jvm-flags.sh "$@")
 runs=10
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -39,11 +42,12 @@ done
 java=$(jxen_find_java)
 lib=$(jxen_lib_dir "$root")
 kernel=guests/build/hello.elf
-F=" $JXEN_JVM_FLAGS "
+# The launcher adds the native-access check to its flags (jxen_aot_flags in bin/jxen-env).
+F=" $JXEN_JVM_FLAGS $JXEN_JVM_NATIVE_DENY "
 without() { local f=$F; f=${f/ $1 / }; echo "$f"; }
 variants=(
     launcher "$F"
-    deny "$F --illegal-native-access=deny"
+    allow "$(without "$JXEN_JVM_NATIVE_DENY")"
     tiered "$(without -XX:TieredStopAtLevel=1)"
     xint "$(without -XX:TieredStopAtLevel=1) -Xint"
     g1 "$(without -XX:+UseSerialGC) -XX:+UseG1GC"
@@ -69,4 +73,4 @@ for ((i = 0; i < ${#variants[@]}; i += 2)); do
     fi
     extra+=(--extra "jxen-$name" "$java $flags -XX:AOTCache=$dir/$name.aot $main")
 done
-BOOT_COMMAND_LINE="bench/jvm-flags.sh --runs $runs" "$here/boot.sh" --runs "$runs" --no-aot-variant --summary bench/results/jvm-flags-hello.json "${extra[@]}"
+BOOT_COMMAND_LINE=$invoked "$here/boot.sh" --runs "$runs" --no-aot-variant --prefix jvm-flags-hello "${extra[@]}"

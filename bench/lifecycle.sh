@@ -24,24 +24,14 @@ Options (defaults: 1 fork, 3 warm-up and 5 measured iterations of 2 s):
   --jvm-args ARGS   extra JVM options for the JMH fork (always given: --enable-native-access=ALL-UNNAMED)
 
 Needs: a built bench module (mvn install: bench/target/jxen-bench-*.jar and bench/target/lib),
-gcc, python3, guests/build/hello.elf. Writes bench/results/lifecycle.json (summary) and
-bench/results/raw/lifecycle-jmh.json (JMH's own output, git-ignored).
+gcc, python3, guests/build/hello.elf. Writes bench/results/lifecycle-<date>.json (summary, a new
+file every run) and bench/results/raw/lifecycle-jmh-<date>.json (JMH's own output, git-ignored).
 EOF
 }
 
-invoked="bench/lifecycle.sh${*:+ $*}"
-forks=1 warmups=3 iterations=5 seconds=2 jvm_args=""
-while [ $# -gt 0 ]; do
-    case "$1" in
-        --forks) forks=$2; shift 2 ;;
-        --warmups) warmups=$2; shift 2 ;;
-        --iterations) iterations=$2; shift 2 ;;
-        --time) seconds=$2; shift 2 ;;
-        --jvm-args) jvm_args=$2; shift 2 ;;
-        -h|--help) usage; exit 0 ;;
-        *) echo "lifecycle.sh: unknown option $1 (try --help)" >&2; exit 2 ;;
-    esac
-done
+. "$here/common.sh"
+invoked=$(bench_command_line bench/lifecycle.sh "$@")
+bench_jmh_options "$@"
 
 jar=$(ls "$here"/target/jxen-bench-*.jar 2>/dev/null | grep -v -e sources -e javadoc | head -1 || true)
 [ -n "$jar" ] && [ -d "$here/target/lib" ] || { echo "lifecycle.sh: bench is not built (mvn install)" >&2; exit 1; }
@@ -57,7 +47,7 @@ fi
 . "$root/bin/jxen-env"
 java=$(jxen_find_java)
 mkdir -p "$here/results/raw"
-jmh_json=$here/results/raw/lifecycle-jmh.json
+jmh_json=$here/results/raw/lifecycle-jmh-$(date -u +%Y-%m-%dT%H%M%SZ).json
 c_before=$(mktemp) c_after=$(mktemp)
 trap 'rm -f "$c_before" "$c_after"' EXIT
 
@@ -81,9 +71,10 @@ $cycle -w "$warmups" -i "$iterations" -t "$seconds" | tee "$c_after"
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "load average after: $load_after"
 
+bench_result_file "$here/results" lifecycle
 export LC_KIND=$kvm_kind LC_C_CMD=$c_cmd LC_JMH_CMD=$jmh_cmd LC_INVOKED=$invoked LC_LOAD="$load_before / $load_after"
-python3 - "$c_before" "$c_after" "$jmh_json" "$here/results/lifecycle.json" <<'EOF'
-import json, os, re, statistics, sys, time
+python3 - "$c_before" "$c_after" "$jmh_json" "$BENCH_RESULT" <<'EOF'
+import json, os, re, statistics, sys
 before, after, jmh_json, out = sys.argv[1:]
 def c_iters(path):
     return [float(m.group(1)) for m in re.finditer(r"^iteration \d+: ([0-9.]+) ops/s", open(path).read(), re.M)]
@@ -112,7 +103,7 @@ if "machine" in jmh:
 print()
 print("ratio jxen cycle / C cycle (throughput): %.2f  (%.0f us vs %.0f us per cycle)" % (ratio, 1e6 / cy["score"], 1e6 / c["mean_ops_s"]))
 print("KVM: " + os.environ["LC_KIND"])
-json.dump({"benchmark": "lifecycle", "date_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+json.dump({"benchmark": "lifecycle", "date_utc": os.environ["BENCH_DATE_UTC"],
            "kvm_kind": os.environ["LC_KIND"], "cpus": os.cpu_count(), "command": os.environ["LC_INVOKED"],
            "load_average_before_after": os.environ["LC_LOAD"],
            "c_command": os.environ["LC_C_CMD"], "jmh_command": os.environ["LC_JMH_CMD"],

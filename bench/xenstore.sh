@@ -43,15 +43,16 @@ Options (defaults: 5 runs of 2 s, 2 s warm-up per scenario and server, clients 1
                      (its libraries libxenctrl, libxenevtchn, libxengnttab must be installed:
                      Debian's libxenmisc4.17, libxenevtchn1, libxengnttab1)
 
-Needs: a built bench module (mvn install), gcc, python3. Writes bench/results/xenstore.json
-(summary; --out FILE: there instead, e.g. a dated A/B run) and bench/results/raw/xenstore-*.{json,log}
+Needs: a built bench module (mvn install), gcc, python3. Writes bench/results/xenstore-<date>.json
+(summary, a new file every run; --out FILE: there instead) and bench/results/raw/xenstore-*.{json,log}
 (git-ignored).
 EOF
 }
 
-invoked="bench/xenstore.sh${*:+ $*}"
+. "$here/common.sh"
+invoked=$(bench_command_line bench/xenstore.sh "$@")
 runs=5 seconds=2 warmup=2 clients=1,8 window=16 scenarios="" mem=1 xen_bin="" use_xen=1 fetch_xen=0 echo_platform=1 use_echo=1
-out=$here/results/xenstore.json
+out=""
 variants=()
 roots=()
 while [ $# -gt 0 ]; do
@@ -171,7 +172,7 @@ if [ "$use_echo" = 1 ]; then
 fi
 
 mkdir -p "$here/results/raw"
-stamp=$(date -u +%Y%m%dT%H%M%SZ)
+stamp=$(date -u +%Y-%m-%dT%H%M%SZ)
 raw_json=$here/results/raw/xenstore-$stamp.json
 log=$here/results/raw/xenstore-$stamp.log
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -192,13 +193,19 @@ for n in "$tmp"/*.log; do
     if [ -n "$other" ]; then echo "--- servers' output, $(basename "$n"):"; echo "$other"; fi
 done
 
+if [ -n "$out" ]; then
+    export BENCH_DATE_UTC=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+else
+    bench_result_file "$here/results" xenstore
+    out=$BENCH_RESULT
+fi
 export XS_INVOKED=$invoked XS_LOAD="$load_before / $load_after" XS_CPU="$cpu_model" XS_XEN="${xen_bin:-}"
 export XS_JAVA=$("$java" -version 2>&1 | head -1)
 python3 - "$raw_json" "$out" <<'EOF'
-import json, os, platform, sys, time
+import json, os, platform, sys
 raw, out = sys.argv[1:]
 r = json.load(open(raw))
-summary = {"benchmark": "xenstore", "date_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+summary = {"benchmark": "xenstore", "date_utc": os.environ["BENCH_DATE_UTC"],
            "command": os.environ["XS_INVOKED"], "cpus": os.cpu_count(), "cpu": os.environ["XS_CPU"],
            "kernel": platform.release(), "java": os.environ["XS_JAVA"], "xen_xenstored": os.environ["XS_XEN"],
            "load_average_before_after": os.environ["XS_LOAD"]}
