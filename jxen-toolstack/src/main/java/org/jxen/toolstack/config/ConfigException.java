@@ -27,13 +27,37 @@ public final class ConfigException extends Exception {
     private final transient List<String> report;
     private final boolean likelyPython;
 
-    /** One problem at {@code where}; {@code key} may be null when it belongs to no key. */
+    /**
+     * One problem at {@code where}; {@code key} may be null when it belongs to no key. Control
+     * characters in the text (a value quoted in the message may hold any) are shown as
+     * {@code \xNN}, so that the message stays one line.
+     */
     public ConfigException(Location where, String key, String problem) {
-        this(where, key, problem, List.of(where + ": " + problem), false);
+        this(where, key, oneLine(problem), List.of(oneLine(where + ": " + problem)), false);
+    }
+
+    /** {@code text} with every control character but tab written {@code \xNN}. */
+    static String oneLine(String text) {
+        StringBuilder sb = null;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            boolean control = (c < 0x20 && c != '\t') || c == 0x7f;
+            if (control && sb == null) {
+                sb = new StringBuilder(text.length() + 8).append(text, 0, i);
+            }
+            if (sb != null) {
+                if (control) {
+                    sb.append(String.format("\\x%02x", (int) c));
+                } else {
+                    sb.append(c);
+                }
+            }
+        }
+        return sb == null ? text : sb.toString();
     }
 
     private ConfigException(Location where, String key, String problem, List<String> report, boolean likelyPython) {
-        super(where + ": " + problem, null, false, false);
+        super(oneLine(where + ": " + problem), null, false, false);
         this.location = where;
         this.key = key;
         this.problem = problem;

@@ -226,8 +226,10 @@ final class DomainConfigReader {
         Optional<String> cmdline = config.string("cmdline");
         Optional<String> root = config.string("root");
         Optional<String> extra = config.string("extra");
-        if (cmdline.isPresent() && (root.isPresent() || extra.isPresent())) {
-            warn(root.isPresent() ? "root" : "extra", "ignoring root= and extra= in favour of cmdline=");
+        if (cmdline.isPresent()) {
+            if (root.isPresent() || extra.isPresent()) {
+                warn(root.isPresent() ? "root" : "extra", "ignoring root= and extra= in favour of cmdline=");
+            }
         } else if (root.isPresent()) {
             cmdline = Optional.of("root=" + root.get() + extra.map(e -> " " + e).orElse(""));
         } else {
