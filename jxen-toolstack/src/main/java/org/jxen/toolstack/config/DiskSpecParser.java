@@ -1,7 +1,9 @@
 package org.jxen.toolstack.config;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -98,14 +100,8 @@ final class DiskSpecParser {
     private String spec = "";
     private final List<ConfigException> errors = new ArrayList<>();
 
-    private String target;
-    private String vdev;
-    private String backendDomain;
-    private String script;
-    private String coloHost;
-    private String coloExport;
-    private String activeDisk;
-    private String hiddenDisk;
+    /** The string parameters by their xl name ({@code target}, {@code vdev}, {@code colo-host}, ...). */
+    private final Map<String, String> strings = new HashMap<>();
     private Format format = Format.UNKNOWN;
     private Backend backend = Backend.UNKNOWN;
     private Specification specification = Specification.UNKNOWN;
@@ -199,31 +195,12 @@ final class DiskSpecParser {
 
     /** {@code SAVESTRING}: a string parameter given twice (non-empty the first time) is an error. */
     private void save(String what, String value) {
-        String old = switch (what) {
-            case "target" -> target;
-            case "vdev" -> vdev;
-            case "backend" -> backendDomain;
-            case "script" -> script;
-            case "colo-host" -> coloHost;
-            case "colo-export" -> coloExport;
-            case "active-disk" -> activeDisk;
-            case "hidden-disk" -> hiddenDisk;
-            default -> throw new IllegalArgumentException(what);
-        };
+        String old = strings.get(what);
         if (old != null && !old.isEmpty()) {
             error(value, what + " respecified");
             return;
         }
-        switch (what) {
-            case "target" -> target = value;
-            case "vdev" -> vdev = value;
-            case "backend" -> backendDomain = value;
-            case "script" -> script = value;
-            case "colo-host" -> coloHost = value;
-            case "colo-export" -> coloExport = value;
-            case "active-disk" -> activeDisk = value;
-            default -> hiddenDisk = value;
-        }
+        strings.put(what, value);
     }
 
     private void access(String value) {
@@ -234,62 +211,44 @@ final class DiskSpecParser {
         }
     }
 
-    /** {@code setformat} with {@code DSET}: a second, different format is an error. */
+    /** {@code setformat}; an empty format is raw. */
     private void format(String value) {
-        Format f = switch (value) {
-            case "", "raw" -> Format.RAW;
-            case "qcow" -> Format.QCOW;
-            case "qcow2" -> Format.QCOW2;
-            case "vhd" -> Format.VHD;
-            case "empty" -> Format.EMPTY;
-            case "qed" -> Format.QED;
-            default -> null;
-        };
-        if (f == null) {
-            error(value, "unknown value for format");
-            return;
-        }
-        if (format != Format.UNKNOWN && format != f) {
-            error(value, "format respecified");
-            return;
-        }
-        format = f;
+        format = dset(value.isEmpty() ? "raw" : value, value, format, Format.UNKNOWN, Format.values(), "format", "format");
     }
 
+    /** {@code setbackendtype}. */
     private void backendType(String value) {
-        Backend b = switch (value) {
-            case "phy" -> Backend.PHY;
-            case "tap" -> Backend.TAP;
-            case "qdisk" -> Backend.QDISK;
-            case "standalone" -> Backend.STANDALONE;
-            default -> null;
-        };
-        if (b == null) {
-            error(value, "unknown value for backendtype");
-            return;
-        }
-        if (backend != Backend.UNKNOWN && backend != b) {
-            error(value, "backend respecified");
-            return;
-        }
-        backend = b;
+        backend = dset(value, value, backend, Backend.UNKNOWN, Backend.values(), "backendtype", "backend");
     }
 
+    /** {@code setspecification}. */
     private void specification(String value) {
-        Specification s = switch (value) {
-            case "xen" -> Specification.XEN;
-            case "virtio" -> Specification.VIRTIO;
-            default -> null;
-        };
-        if (s == null) {
-            error(value, "unknown value for specification");
-            return;
+        specification = dset(value, value, specification, Specification.UNKNOWN, Specification.values(),
+                "specification", "specification");
+    }
+
+    /**
+     * libxlu's {@code DSET}: the constant whose lower-case name is {@code name}; an unknown name,
+     * or a second value different from the one already set, is an error that keeps
+     * {@code current}.
+     *
+     * @param value the text as written, for the message
+     * @param kind what an unknown value is not ("unknown value for format")
+     * @param member the libxl field, for "respecified"
+     */
+    private <E extends Enum<E>> E dset(String name, String value, E current, E unset, E[] values, String kind,
+            String member) {
+        for (E e : values) {
+            if (e != unset && e.name().toLowerCase(java.util.Locale.ROOT).equals(name)) {
+                if (current != unset && current != e) {
+                    error(value, member + " respecified");
+                    return current;
+                }
+                return e;
+            }
         }
-        if (specification != Specification.UNKNOWN && specification != s) {
-            error(value, "specification respecified");
-            return;
-        }
-        specification = s;
+        error(value, "unknown value for " + kind);
+        return current;
     }
 
     /** {@code setcoloport}: C's {@code atoi}, and 0 is refused. */
@@ -310,12 +269,7 @@ final class DiskSpecParser {
 
     private void deprecatedScript(String prefix) {
         hadDeprecatedPrefix = true;
-        String newScript = "block-" + prefix;
-        if (script != null && !script.isEmpty()) {
-            error(newScript, "script respecified");
-            return;
-        }
-        script = newScript;
+        save("script", "block-" + prefix);
     }
 
     /** {@code vdev_and_devtype}: {@code vdev:cdrom} or {@code vdev:disk}, deprecated. */
@@ -335,6 +289,7 @@ final class DiskSpecParser {
 
     /** The positional parameters, in turn: target, format, vdev, access. */
     private void positional(String text) {
+        String target = strings.get("target");
         if (!errors.isEmpty()) {
             return; // later complaints would only repeat the first
         }
@@ -346,7 +301,7 @@ final class DiskSpecParser {
             } else {
                 format(text);
             }
-        } else if (vdev == null) {
+        } else if (!strings.containsKey("vdev")) {
             if (!vdevAndDevtype(text)) {
                 save("vdev", text);
             }
@@ -364,6 +319,8 @@ final class DiskSpecParser {
         if (format == Format.UNKNOWN) {
             format = Format.RAW;
         }
+        String target = strings.get("target");
+        String vdev = strings.get("vdev");
         boolean removable = false;
         if (cdrom) {
             removable = true;
@@ -380,9 +337,12 @@ final class DiskSpecParser {
         if (!errors.isEmpty()) {
             throw ConfigException.of(errors, false);
         }
-        return new DiskSpec(Optional.ofNullable(backendDomain), Optional.ofNullable(target), vdev, backend, format,
-                Optional.ofNullable(script), removable, readwrite, cdrom, directIoSafe, discard, specification, colo,
-                Optional.ofNullable(coloHost), coloPort, Optional.ofNullable(coloExport), Optional.ofNullable(activeDisk),
-                Optional.ofNullable(hiddenDisk), trusted, grantUsage);
+        return new DiskSpec(string("backend"), Optional.ofNullable(target), vdev, backend, format, string("script"),
+                removable, readwrite, cdrom, directIoSafe, discard, specification, colo, string("colo-host"), coloPort,
+                string("colo-export"), string("active-disk"), string("hidden-disk"), trusted, grantUsage);
+    }
+
+    private Optional<String> string(String what) {
+        return Optional.ofNullable(strings.get(what));
     }
 }
