@@ -4,9 +4,13 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -61,6 +65,31 @@ class XlCfgKeysTest {
             }
         }
         assertThat(registered).containsExactlyElementsOf(man);
+    }
+
+    /** The recognised keys by section, as docs/XL-CFG.md lists them. */
+    static String recognisedKeysMarkdown() {
+        Map<String, List<String>> bySection = new LinkedHashMap<>();
+        for (XlCfgKeys.Key k : XlCfgKeys.all()) {
+            if (!XlCfgKeys.implemented(k.name())) {
+                bySection.computeIfAbsent(k.section(), s -> new ArrayList<>())
+                        .add("`" + k.name() + "`" + (k.since().equals("4.17") ? "" : "†"));
+            }
+        }
+        StringBuilder md = new StringBuilder();
+        bySection.forEach((section, keys) -> md.append("- ").append(section).append(": ")
+                .append(String.join(", ", keys)).append('\n'));
+        return md.toString();
+    }
+
+    @Test
+    void docsListEveryRecognisedKey() throws IOException {
+        Path doc = Path.of(System.getProperty("jxen.root", "..")).resolve("docs/XL-CFG.md");
+        String text = Files.readString(doc);
+        String begin = "<!-- recognised keys: begin -->\n";
+        String listed = text.substring(text.indexOf(begin) + begin.length(), text.indexOf("<!-- recognised keys: end -->"));
+        assertThat(listed).as("the list in %s; the table gives:%n%s", doc, recognisedKeysMarkdown())
+                .isEqualTo(recognisedKeysMarkdown());
     }
 
     @Test
