@@ -6,6 +6,11 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.DynamicTest;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The test table inside one of Xen's {@code check-xl-*-parse} scripts (fixtures beside this
@@ -23,7 +28,31 @@ final class XenCheckScript {
         }
     }
 
+    /** What an xl command does with a case's arguments: its output, or a ConfigException (exit 1). */
+    interface Command {
+        String run(List<String> args) throws ConfigException;
+    }
+
     private XenCheckScript() {}
+
+    /**
+     * One test per case of {@code resource} (which must hold {@code count} cases): running
+     * {@code command} gives the expected output and status 0, or a ConfigException where xl
+     * exits with 1 and prints nothing on standard output.
+     */
+    static Stream<DynamicTest> tests(String resource, int count, Command command) {
+        List<Case> cases = load(resource);
+        assertThat(cases).hasSize(count);
+        return cases.stream().map(c -> DynamicTest.dynamicTest(c.toString(), () -> {
+            Case actual;
+            try {
+                actual = new Case(0, c.args(), command.run(c.args()));
+            } catch (ConfigException e) {
+                actual = new Case(1, c.args(), "");
+            }
+            assertThat(actual).isEqualTo(c);
+        }));
+    }
 
     static List<Case> load(String resource) {
         String text;
