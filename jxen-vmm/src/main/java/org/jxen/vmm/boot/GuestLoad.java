@@ -23,9 +23,10 @@ final class GuestLoad {
         // structures, the command line and the ACPI tables.
         boolean ok = size >= 0 && end >= start && start >= AddressMap.HIMEM_START && end <= map.lowEnd();
         if (!ok) {
-            throw new BootException(String.format("%s: %s at [0x%x, 0x%x) is outside guest RAM from 1 MiB to 0x%x "
+            // Start and size, not the end: the end of a hostile range wraps and would mislead.
+            throw new BootException(String.format("%s: %s of 0x%x bytes at 0x%x is outside guest RAM from 1 MiB to 0x%x "
                     + "(memory: %d MiB); give the guest more memory or relink the kernel above 1 MiB", kernel, what,
-                    start, end, map.lowEnd(), map.memoryBytes() >> 20));
+                    size, start, map.lowEnd(), map.memoryBytes() >> 20));
         }
     }
 

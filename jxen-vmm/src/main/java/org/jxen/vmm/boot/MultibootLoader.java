@@ -79,14 +79,23 @@ public final class MultibootLoader {
             long loadEndAddr = Integer.toUnsignedLong(b.getInt(hdr + 20));
             long bssEndAddr = Integer.toUnsignedLong(b.getInt(hdr + 24));
             entry = Integer.toUnsignedLong(b.getInt(hdr + 28));
+            if (headerAddr < loadAddr) {
+                throw new BootException(String.format("%s: Multiboot header_addr 0x%x is below load_addr 0x%x", kernel,
+                        headerAddr, loadAddr));
+            }
             long fileOffset = hdr - (headerAddr - loadAddr);
-            if (headerAddr < loadAddr || fileOffset < 0) {
-                throw new BootException(kernel + ": Multiboot header_addr is below load_addr");
+            if (fileOffset < 0) {
+                throw new BootException(String.format("%s: Multiboot header_addr 0x%x is 0x%x bytes above load_addr 0x%x, "
+                        + "but the header is at file offset 0x%x", kernel, headerAddr, headerAddr - loadAddr, loadAddr, hdr));
+            }
+            if (loadEndAddr != 0 && loadEndAddr <= loadAddr) {
+                throw new BootException(String.format("%s: Multiboot load_end_addr 0x%x is not above load_addr 0x%x", kernel,
+                        loadEndAddr, loadAddr));
             }
             long loadSize = loadEndAddr == 0 ? image.length - fileOffset : loadEndAddr - loadAddr;
             if (loadSize <= 0 || fileOffset + loadSize > image.length) {
-                throw new BootException(kernel + ": truncated Multiboot image: " + loadSize + " bytes from file offset "
-                        + fileOffset + " do not fit in a " + image.length + "-byte file");
+                throw new BootException(String.format("%s: truncated Multiboot image: 0x%x bytes from file offset 0x%x do "
+                        + "not fit in a %d-byte file", kernel, loadSize, fileOffset, image.length));
             }
             if (bssEndAddr != 0 && bssEndAddr < loadAddr + loadSize) {
                 throw new BootException(String.format("%s: Multiboot bss_end_addr 0x%x is below the end of the loaded "

@@ -160,6 +160,22 @@ class MultibootLoaderTest {
     }
 
     @Test
+    void rejectsLoadEndBelowLoadAddressInHex() {
+        byte[] img = TestImages.multibootFlat(FLAGS, 0xF_F000, 0, 0x10_0040, 0x2000);
+        assertThatThrownBy(() -> MultibootLoader.load(mem, spec(null, ""), img)).isInstanceOf(BootException.class)
+                .hasMessageContaining("load_end_addr 0xff000 is not above load_addr 0x100000");
+    }
+
+    @Test
+    void rejectsHeaderAddressThatPutsTheImageBeforeTheFile() {
+        byte[] img = TestImages.multibootFlat(FLAGS, 0x10_2000, 0, 0x10_0040, 0x2000);
+        java.nio.ByteBuffer.wrap(img).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(12, 0x10_1000); // header_addr
+        assertThatThrownBy(() -> MultibootLoader.load(mem, spec(null, ""), img)).isInstanceOf(BootException.class)
+                .hasMessageContaining("header_addr 0x101000 is 0x1000 bytes above load_addr 0x100000, but the header "
+                        + "is at file offset 0x0");
+    }
+
+    @Test
     void rejectsEntryOutsideTheImage() {
         byte[] img = TestImages.multibootFlat(FLAGS, 0x10_2000, 0x10_3000, 0x20_0000, 0x2000);
         assertThatThrownBy(() -> MultibootLoader.load(mem, spec(null, ""), img)).isInstanceOf(BootException.class)

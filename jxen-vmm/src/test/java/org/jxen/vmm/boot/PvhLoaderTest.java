@@ -202,6 +202,18 @@ class PvhLoaderTest {
     }
 
     @Test
+    void segmentRangeErrorsPrintSixtyFourBitFieldsUnsigned() {
+        byte[] img = new TestImages.Elf().load(0x10_0000, new byte[16], 0x1000).pvhNote(0x10_0000).build();
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(img.clone()).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.putLong(64 + 56 + 40, -1L); // p_memsz = 2^64 - 1
+        assertThatThrownBy(() -> load(mem, spec(null, ""), b.array())).isInstanceOf(BootException.class)
+                .hasMessageContaining("ELF segment of 0xffffffffffffffff bytes at 0x100000 is outside guest RAM");
+        b.putLong(64 + 56 + 40, 0x1000).putLong(64 + 56 + 24, -0x1000L); // p_paddr = 2^64 - 4096
+        assertThatThrownBy(() -> load(mem, spec(null, ""), b.array())).isInstanceOf(BootException.class)
+                .hasMessageContaining("ELF segment of 0x1000 bytes at 0xfffffffffffff000 is outside guest RAM");
+    }
+
+    @Test
     void rejectsBadCommandLines() {
         assertThatThrownBy(() -> load(mem, spec(null, "x".repeat(AddressMap.CMDLINE_MAX)), TestImages.pvhElf()))
                 .isInstanceOf(BootException.class).hasMessageContaining("command line is 65536 bytes (expected: at most 65535)");
