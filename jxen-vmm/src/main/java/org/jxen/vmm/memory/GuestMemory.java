@@ -23,6 +23,8 @@ public final class GuestMemory implements AutoCloseable {
     private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED;
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED;
     private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED;
+    /** The host's base page (x86-64: 4 KiB), the unit madvise(2) works in. */
+    private static final long HOST_PAGE = 4096;
 
     private final MemFd memfd;
     private final Mapping mapping;
@@ -146,6 +148,26 @@ public final class GuestMemory implements AutoCloseable {
     /** Zeroes a range. */
     public void zero(long gpa, long length) {
         slice(gpa, length).fill((byte) 0);
+    }
+
+    /**
+     * Zeroes a range and hands its whole pages back to the host: {@code MADV_REMOVE} punches them
+     * out of the memfd, so they read as zero and cost nothing until touched again. The partial
+     * pages at either end are zeroed in place. Used for the holes of a sparse boot file, so that
+     * a mostly empty multi-GiB initrd costs no host memory.
+     */
+    public void discard(long gpa, long length) {
+        MemorySegment range = slice(gpa, length);
+        long head = Math.min(length, -range.address() & (HOST_PAGE - 1));
+        long whole = (length - head) & -HOST_PAGE;
+        range.asSlice(0, head).fill((byte) 0);
+        if (whole > 0) {
+            MemorySegment pages = range.asSlice(head, whole);
+            if (LibC.madvise(pages, LibC.MADV_REMOVE) != 0) {
+                pages.fill((byte) 0); // madvise(2): MADV_REMOVE fails (EINVAL) on locked pages
+            }
+        }
+        range.asSlice(head + whole).fill((byte) 0);
     }
 
     @Override

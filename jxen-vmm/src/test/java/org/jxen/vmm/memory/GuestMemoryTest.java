@@ -76,6 +76,31 @@ class GuestMemoryTest {
     }
 
     @Test
+    void discardZeroesTheRangeWithPartialPagesAtBothEndsAndNothingAround() {
+        byte[] junk = new byte[5 * 4096];
+        Arrays.fill(junk, (byte) 0x6b);
+        small.write(0x10_0000, junk);
+        small.discard(0x10_0000 + 100, 3 * 4096 + 50); // from inside page 0 to inside page 3
+        byte[] after = small.read(0x10_0000, junk.length);
+        for (int i = 0; i < after.length; i++) {
+            boolean inside = i >= 100 && i < 100 + 3 * 4096 + 50;
+            assertThat(after[i]).as("byte %d", i).isEqualTo(inside ? (byte) 0 : (byte) 0x6b);
+        }
+        small.write(0x10_0000, junk);
+        small.discard(0x10_0000 + 10, 20); // within one page: no whole page to hand back
+        assertThat(small.read(0x10_0000, 40)).containsExactly(expectZeroes(junk, 10, 30, 40));
+        small.discard(0x10_0000, 5 * 4096); // page-aligned both ends
+        assertThat(small.read(0x10_0000, 5 * 4096)).containsOnly(0);
+        assertThatThrownBy(() -> small.discard(2 * MIB + HOLE - 8, 16)).isInstanceOf(GuestMemoryException.class);
+    }
+
+    private static byte[] expectZeroes(byte[] src, int from, int to, int length) {
+        byte[] b = Arrays.copyOf(src, length);
+        Arrays.fill(b, from, to, (byte) 0);
+        return b;
+    }
+
+    @Test
     void lastByteOfRamIsAccessibleAndTheNextIsNot() {
         long end = 2 * MIB + HOLE;
         small.writeByte(end - 1, 0x5A);
