@@ -156,22 +156,29 @@ public final class MultibootLoader {
         }
         mem.writeU32(mbi + MBI_MMAP_LENGTH, entries.size() * MMAP_ENTRY_SIZE);
         mem.writeU32(mbi + MBI_MMAP_ADDR, (int) AddressMap.MULTIBOOT_MMAP);
-        byte[] initrd = GuestLoad.readInitrd(spec.initrd());
-        if (initrd != null) {
-            long at = GuestLoad.placeModule(spec.initrd(), initrd, map, imageEnd, AddressMap.MMIO_HOLE_START);
-            mem.write(at, initrd);
-            long m = AddressMap.MULTIBOOT_MODS;
-            mem.writeU32(m, (int) at);
-            mem.writeU32(m + 4, (int) (at + initrd.length));
-            mem.writeCString(AddressMap.MULTIBOOT_LOADER_NAME + 0x40, "initrd");
-            mem.writeU32(m + 8, (int) (AddressMap.MULTIBOOT_LOADER_NAME + 0x40));
-            mem.writeU32(m + 12, 0);
-            mem.writeU32(mbi + MBI_MODS_COUNT, 1);
-            mem.writeU32(mbi + MBI_MODS_ADDR, (int) m);
-            flags |= INFO_MODS;
+        try (InitrdFile initrd = InitrdFile.open(spec.initrd())) {
+            if (initrd != null) {
+                // mod_start and mod_end are 32-bit (Multiboot 0.6.96, 3.3): low RAM only.
+                long at = GuestLoad.loadInitrd(mem, initrd, map, imageEnd, AddressMap.MMIO_HOLE_START, false);
+                writeModule(mem, at, initrd.size());
+                flags |= INFO_MODS;
+            }
         }
         mem.writeCString(AddressMap.MULTIBOOT_LOADER_NAME, "jxen");
         mem.writeU32(mbi + MBI_BOOT_LOADER_NAME, (int) AddressMap.MULTIBOOT_LOADER_NAME);
         mem.writeU32(mbi + MBI_FLAGS, flags);
+    }
+
+    /** Module 0 (the initrd) and the info's module count and address. */
+    private static void writeModule(GuestMemory mem, long at, long size) {
+        long mbi = AddressMap.MULTIBOOT_INFO;
+        long m = AddressMap.MULTIBOOT_MODS;
+        mem.writeU32(m, (int) at);
+        mem.writeU32(m + 4, (int) (at + size));
+        mem.writeCString(AddressMap.MULTIBOOT_LOADER_NAME + 0x40, "initrd");
+        mem.writeU32(m + 8, (int) (AddressMap.MULTIBOOT_LOADER_NAME + 0x40));
+        mem.writeU32(m + 12, 0);
+        mem.writeU32(mbi + MBI_MODS_COUNT, 1);
+        mem.writeU32(mbi + MBI_MODS_ADDR, (int) m);
     }
 }

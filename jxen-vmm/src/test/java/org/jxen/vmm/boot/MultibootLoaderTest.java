@@ -137,6 +137,18 @@ class MultibootLoaderTest {
     }
 
     @Test
+    void rejectsAnInitrdThatDoesNotFitBelowFourGibWithOneLine() throws Exception {
+        // Multiboot's mod_start and mod_end are 32-bit (0.6.96, 3.3): RAM above 4 GiB is no use.
+        Path initrd = TestImages.sparseInitrd(dir.resolve("initrd-3g"), 3 * AddressMap.GIB);
+        AddressMap big = new AddressMap(6 * AddressMap.GIB);
+        try (GuestMemory m = GuestMemory.create("mb-3g", big)) {
+            assertThatThrownBy(() -> MultibootLoader.load(m, new BootSpec(dir.resolve("mb"), initrd, "", big, 0), flat()))
+                    .isInstanceOf(BootException.class).hasMessageContaining("initrd " + initrd + " (3072 MiB) does not fit")
+                    .hasMessageContaining("and 0xc0000000; use a smaller initrd");
+        }
+    }
+
+    @Test
     void rejectsRequiredFeaturesJxenDoesNotProvide() {
         byte[] img = TestImages.multibootFlat(FLAGS | 1 << 3, 0x10_2000, 0x10_3000, 0x10_0040, 0x2000);
         assertThatThrownBy(() -> MultibootLoader.load(mem, spec(null, ""), img)).isInstanceOf(BootException.class)

@@ -1,0 +1,139 @@
+package org.jxen.vmm.boot;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+
+import org.jxen.sys.Errno;
+import org.jxen.sys.FileFd;
+import org.jxen.sys.SysException;
+import org.jxen.vmm.memory.GuestMemory;
+
+/**
+ * An initrd (boot module 0) on its way into guest memory. Its size is taken once, when it is
+ * opened, so that the loader can place it by size; {@link #copyTo} then reads the file with
+ * {@code pread(2)} straight into the guest's mapping of the memfd: no Java heap or direct buffer
+ * holds any of it, so the host pays the guest RAM it fills and nothing more. The holes of a
+ * sparse file are not read but discarded in guest memory (they read as zero there too). A file
+ * that changes size between the two steps is an error, not a torn initrd.
+ *
+ * <p>Calling thread: the one building the VM (control), before any vCPU runs.
+ */
+final class InitrdFile implements AutoCloseable {
+    /** Largest initrd jxen loads (bzImage's ramdisk_size with ext_ramdisk_size reach further; RAM is the real limit). */
+    static final long MAX_BYTES = 4L << 30;
+
+    private final Path path;
+    private final FileFd fd;
+    private final long size;
+
+    private InitrdFile(Path path, FileFd fd, long size) {
+        this.path = path;
+        this.fd = fd;
+        this.size = size;
+    }
+
+    /**
+     * Opens {@code path} (null when the guest has no initrd: then null, which try-with-resources
+     * accepts) and checks that it is a non-empty regular file of at most {@link #MAX_BYTES}.
+     */
+    static InitrdFile open(Path path) throws BootException {
+        return path == null ? null : open(path, MAX_BYTES);
+    }
+
+    static InitrdFile open(Path path, long max) throws BootException {
+        BasicFileAttributes attrs;
+        try {
+            attrs = Files.readAttributes(path, BasicFileAttributes.class);
+        } catch (NoSuchFileException e) {
+            throw new BootException("initrd " + path + " does not exist");
+        } catch (IOException e) {
+            throw new BootException("cannot read initrd " + path + ": " + e.getMessage(), e);
+        }
+        if (!attrs.isRegularFile()) {
+            throw new BootException("initrd " + path + " is " + (attrs.isDirectory() ? "a directory" : "not a regular file"));
+        }
+        FileFd fd;
+        try {
+            fd = FileFd.openReadOnly(path.toString());
+        } catch (SysException e) {
+            throw switch (e.errno()) {
+                case Errno.ENOENT -> new BootException("initrd " + path + " does not exist");
+                case Errno.EACCES -> new BootException("initrd " + path + " is not readable (permission denied)");
+                default -> new BootException("cannot read initrd " + path + ": " + e.getMessage(), e);
+            };
+        }
+        try {
+            long size = fd.size();
+            if (size == 0) {
+                throw new BootException("initrd " + path + " is empty");
+            }
+            if (size > max) {
+                throw new BootException("initrd " + path + " is " + size + " bytes (expected: at most " + max + ")");
+            }
+            return new InitrdFile(path, fd, size);
+        } catch (SysException e) {
+            fd.close();
+            throw new BootException("cannot read initrd " + path + ": " + e.getMessage(), e);
+        } catch (BootException e) {
+            fd.close();
+            throw e;
+        }
+    }
+
+    Path path() {
+        return path;
+    }
+
+    /** The size taken at {@link #open}; the loader places the initrd by it. */
+    long size() {
+        return size;
+    }
+
+    /**
+     * Copies the whole file to guest {@code [gpa, gpa + size)}, which the loader has placed in one
+     * RAM region: data extents by pread straight into the guest mapping, holes by
+     * {@link GuestMemory#discard}.
+     */
+    void copyTo(GuestMemory mem, long gpa) throws BootException {
+        MemorySegment dst = mem.slice(gpa, size);
+        try {
+            long pos = 0;
+            while (pos < size) {
+                long data = fd.nextData(pos);
+                long dataStart = data < 0 ? size : Math.min(data, size);
+                if (dataStart > pos) {
+                    mem.discard(gpa + pos, dataStart - pos);
+                    pos = dataStart;
+                    continue;
+                }
+                long hole = fd.nextHole(pos);
+                // A hole at pos (or none) here means the file changed under us: read on to the
+                // end, holes read as zero, and the size check below tells whether it matters.
+                long dataEnd = hole <= pos ? size : Math.min(hole, size);
+                if (fd.readFully(dst.asSlice(pos, dataEnd - pos), pos) != dataEnd - pos) {
+                    throw changedSize();
+                }
+                pos = dataEnd;
+            }
+            if (fd.size() != size) {
+                throw changedSize();
+            }
+        } catch (SysException e) {
+            throw new BootException("cannot read initrd " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    private BootException changedSize() throws SysException {
+        return new BootException(String.format("initrd %s changed size while it was read (%d bytes when opened, %d now)",
+                path, size, fd.size()));
+    }
+
+    @Override
+    public void close() {
+        fd.close();
+    }
+}
