@@ -3,10 +3,10 @@ package org.jxen.sys;
 import java.lang.foreign.MemorySegment;
 
 /**
- * A file opened read-only, read with {@code pread(2)} straight into native memory (such as the
- * mapping of guest RAM), so that a large file never passes through the Java heap; and asked
- * where its data lies ({@code lseek(2)} with {@code SEEK_DATA}/{@code SEEK_HOLE}), so that the
- * holes of a sparse file need not be read at all.
+ * A file opened read-only and copied without the Java heap: inside the kernel to another file
+ * ({@code sendfile(2)}, such as into the memfd of guest RAM) or with {@code pread(2)} straight
+ * into native memory; and asked where its data lies ({@code lseek(2)} with
+ * {@code SEEK_DATA}/{@code SEEK_HOLE}), so that the holes of a sparse file need not be read.
  *
  * <p>Calling thread: any. Reads are positional, so they share no file offset; the seeks move it,
  * which no read here depends on.
@@ -42,6 +42,30 @@ public final class FileFd extends Fd {
                 break;
             }
             done += check(n, "pread(" + what() + ", offset " + (offset + done) + ")");
+        }
+        return done;
+    }
+
+    /**
+     * Copies {@code count} bytes from {@code offset} to {@code out} at {@code outOffset} inside the
+     * kernel ({@code sendfile(2)}), so that the bytes pass through no user memory and no page
+     * fault of a mapping of {@code out}; returns the bytes copied, less than {@code count} only
+     * at end of file. Moves {@code out}'s file position, which its owner must not rely on.
+     */
+    public long sendFully(Fd out, long outOffset, long offset, long count) throws SysException {
+        long at = LibC.lseekRaw(out.get(), outOffset, LibC.SEEK_SET);
+        check(at, "lseek(" + out.what() + ", " + outOffset + ", SEEK_SET)");
+        long done = 0;
+        while (done < count) {
+            // One sendfile moves at most MAX_RW_COUNT (2 GiB - 4 KiB, linux/fs.h), so large ranges loop.
+            long n = LibC.sendfileRaw(out.get(), get(), offset + done, count - done);
+            if (n == -Errno.EINTR) {
+                continue;
+            }
+            if (n == 0) {
+                break;
+            }
+            done += check(n, "sendfile(" + what() + ", offset " + (offset + done) + ", to " + out.what() + ")");
         }
         return done;
     }

@@ -42,6 +42,7 @@ public final class LibC {
         public static final long pread64 = 17;
         public static final long madvise = 28;
         public static final long getpid = 39;
+        public static final long sendfile = 40;
         public static final long ftruncate = 77;
         public static final long rt_sigtimedwait = 128;
         public static final long gettid = 186;
@@ -64,6 +65,7 @@ public final class LibC {
     /** Frees a range of a shared file mapping and its backing (a hole punched in the memfd). */
     public static final int MADV_REMOVE = 9;
     // stdio.h and linux/fs.h: lseek's whence.
+    public static final int SEEK_SET = 0;
     public static final int SEEK_END = 2;
     public static final int SEEK_DATA = 3;
     public static final int SEEK_HOLE = 4;
@@ -205,6 +207,19 @@ public final class LibC {
      */
     public static long preadRaw(int fd, MemorySegment buf, long offset) {
         return syscall(Nr.pread64, fd, address(buf), buf.byteSize(), offset, 0, 0);
+    }
+
+    /**
+     * {@code sendfile(2)} of up to {@code count} bytes from {@code inFd} at {@code inOffset} to
+     * {@code outFd} at its file position (which advances); returns the count (0 at the end of
+     * the input), or {@code -errno}. The input's own file position is left alone.
+     */
+    public static long sendfileRaw(int outFd, int inFd, long inOffset, long count) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment off = arena.allocate(JAVA_LONG);
+            off.set(JAVA_LONG, 0, inOffset);
+            return syscall(Nr.sendfile, outFd, inFd, address(off), count, 0, 0);
+        }
     }
 
     /** {@code lseek(2)}; returns the new offset, or {@code -errno}. */

@@ -72,6 +72,24 @@ class FileFdTest {
     }
 
     @Test
+    void sendsIntoAMemfdAtAnOffsetInsideTheKernel() throws Exception {
+        Path p = sparse();
+        byte[] all = Files.readAllBytes(p);
+        try (FileFd f = FileFd.openReadOnly(p.toString()); MemFd m = new MemFd("sendfile-test", 4 * MIB);
+                Mapping map = Mapping.shared(m, 0, 4 * MIB)) {
+            map.segment().fill((byte) 0x5a);
+            assertThat(f.sendFully(m, MIB + 1, MIB - 2048, 4096)).isEqualTo(4096);
+            assertThat(map.segment().asSlice(MIB + 1, 4096).toArray(ValueLayout.JAVA_BYTE))
+                    .isEqualTo(java.util.Arrays.copyOfRange(all, (int) MIB - 2048, (int) MIB + 2048));
+            assertThat(map.segment().get(ValueLayout.JAVA_BYTE, MIB)).as("before the target: untouched").isEqualTo((byte) 0x5a);
+            assertThat(map.segment().get(ValueLayout.JAVA_BYTE, MIB + 1 + 4096)).as("after it").isEqualTo((byte) 0x5a);
+            assertThat(f.sendFully(m, 0, 0, 3 * MIB)).as("short only at the end of the file").isEqualTo(2 * MIB);
+            assertThat(map.segment().asSlice(0, 2 * MIB).toArray(ValueLayout.JAVA_BYTE)).isEqualTo(all);
+            assertThat(f.sendFully(m, 0, 2 * MIB, 16)).isZero();
+        }
+    }
+
+    @Test
     void errorsNameTheCallTheFileAndErrno() throws Exception {
         assertThatThrownBy(() -> FileFd.openReadOnly(dir.resolve("nope").toString())).isInstanceOf(SysException.class)
                 .hasMessage("open(" + dir.resolve("nope") + ") failed: ENOENT (No such file or directory)");
