@@ -1,7 +1,6 @@
 package org.jxen.vmm.boot;
 
 import java.io.IOException;
-import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -14,8 +13,8 @@ import org.jxen.vmm.memory.GuestMemory;
 
 /**
  * An initrd (boot module 0) on its way into guest memory. Its size is taken once, when it is
- * opened, so that the loader can place it by size; {@link #copyTo} then reads the file with
- * {@code pread(2)} straight into the guest's mapping of the memfd: no Java heap or direct buffer
+ * opened, so that the loader can place it by size; {@link #copyTo} then has the kernel copy the
+ * file into the memfd of guest RAM ({@link GuestMemory#copyFrom}): no Java heap or direct buffer
  * holds any of it, so the host pays the guest RAM it fills and nothing more. The holes of a
  * sparse file are not read but discarded in guest memory (they read as zero there too). A file
  * that changes size between the two steps is an error, not a torn initrd.
@@ -95,11 +94,9 @@ final class InitrdFile implements AutoCloseable {
 
     /**
      * Copies the whole file to guest {@code [gpa, gpa + size)}, which the loader has placed in one
-     * RAM region: data extents by pread straight into the guest mapping, holes by
-     * {@link GuestMemory#discard}.
+     * RAM region: data extents by {@link GuestMemory#copyFrom}, holes by {@link GuestMemory#discard}.
      */
     void copyTo(GuestMemory mem, long gpa) throws BootException {
-        MemorySegment dst = mem.slice(gpa, size);
         try {
             long pos = 0;
             while (pos < size) {
@@ -114,7 +111,7 @@ final class InitrdFile implements AutoCloseable {
                 // A hole at pos (or none) here means the file changed under us: read on to the
                 // end, holes read as zero, and the size check below tells whether it matters.
                 long dataEnd = hole <= pos ? size : Math.min(hole, size);
-                if (fd.readFully(dst.asSlice(pos, dataEnd - pos), pos) != dataEnd - pos) {
+                if (mem.copyFrom(fd, pos, gpa + pos, dataEnd - pos) != dataEnd - pos) {
                     throw changedSize();
                 }
                 pos = dataEnd;

@@ -94,6 +94,30 @@ class GuestMemoryTest {
         assertThatThrownBy(() -> small.discard(2 * MIB + HOLE - 8, 16)).isInstanceOf(GuestMemoryException.class);
     }
 
+    @Test
+    void copyFromFillsTheRangeFromTheFileThroughTheMemfd(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        byte[] data = new byte[3 * 4096 + 5];
+        for (int i = 0; i < data.length; i++) {
+            data[i] = (byte) (i * 31 + 7);
+        }
+        java.nio.file.Path f = java.nio.file.Files.write(dir.resolve("data"), data);
+        long top = 4 * GIB; // the region above 4 GiB: backed from lowEnd of the memfd, not from its gpa
+        split.write(top, new byte[64 * 1024]);
+        try (org.jxen.sys.FileFd file = org.jxen.sys.FileFd.openReadOnly(f.toString())) {
+            assertThat(split.copyFrom(file, 4, top + 100, data.length - 4)).isEqualTo(data.length - 4);
+            assertThat(split.read(top + 100, data.length - 4)).isEqualTo(Arrays.copyOfRange(data, 4, data.length));
+            assertThat(split.readByte(top + 99)).isZero();
+            assertThat(split.copyFrom(file, 0, 0x1000, 8192 * 2)).as("short at the end of the file").isEqualTo(data.length);
+            assertThatThrownBy(() -> split.copyFrom(file, 0, top + 60 * KIB, 8 * KIB)).isInstanceOf(GuestMemoryException.class);
+        }
+        // A directory cannot be spliced (EINVAL): the fallback preads, which says EISDIR.
+        try (org.jxen.sys.FileFd d = org.jxen.sys.FileFd.openReadOnly(dir.toString())) {
+            assertThatThrownBy(() -> split.copyFrom(d, 0, 0x1000, 16)).isInstanceOf(org.jxen.sys.SysException.class)
+                    .hasMessageContaining("pread(").hasMessageContaining("EISDIR");
+        }
+    }
+
     private static byte[] expectZeroes(byte[] src, int from, int to, int length) {
         byte[] b = Arrays.copyOf(src, length);
         Arrays.fill(b, from, to, (byte) 0);
