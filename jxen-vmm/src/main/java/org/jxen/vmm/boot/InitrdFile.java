@@ -22,7 +22,7 @@ import org.jxen.vmm.memory.GuestMemory;
  * <p>Calling thread: the one building the VM (control), before any vCPU runs.
  */
 final class InitrdFile implements AutoCloseable {
-    /** Largest initrd jxen loads (bzImage's ramdisk_size with ext_ramdisk_size reach further; RAM is the real limit). */
+    /** Largest initrd jxen loads (bzImage's two 32-bit size fields reach further; guest RAM is the real limit). */
     static final long MAX_BYTES = 4L << 30;
 
     private final Path path;
@@ -40,10 +40,9 @@ final class InitrdFile implements AutoCloseable {
      * accepts) and checks that it is a non-empty regular file of at most {@link #MAX_BYTES}.
      */
     static InitrdFile open(Path path) throws BootException {
-        return path == null ? null : open(path, MAX_BYTES);
-    }
-
-    static InitrdFile open(Path path, long max) throws BootException {
+        if (path == null) {
+            return null;
+        }
         BasicFileAttributes attrs;
         try {
             attrs = Files.readAttributes(path, BasicFileAttributes.class);
@@ -53,7 +52,8 @@ final class InitrdFile implements AutoCloseable {
             throw new BootException("cannot read initrd " + path + ": " + e.getMessage(), e);
         }
         if (!attrs.isRegularFile()) {
-            throw new BootException("initrd " + path + " is " + (attrs.isDirectory() ? "a directory" : "not a regular file"));
+            String what = attrs.isDirectory() ? "a directory" : "not a regular file";
+            throw new BootException("initrd " + path + " is " + what);
         }
         FileFd fd;
         try {
@@ -70,8 +70,8 @@ final class InitrdFile implements AutoCloseable {
             if (size == 0) {
                 throw new BootException("initrd " + path + " is empty");
             }
-            if (size > max) {
-                throw new BootException("initrd " + path + " is " + size + " bytes (expected: at most " + max + ")");
+            if (size > MAX_BYTES) {
+                throw new BootException("initrd " + path + " is " + size + " bytes (expected: at most " + MAX_BYTES + ")");
             }
             return new InitrdFile(path, fd, size);
         } catch (SysException e) {
