@@ -148,6 +148,55 @@ class CliIT {
                 "--memory", "32"), "initrd", "does not fit in guest memory (32 MiB)");
     }
 
+    /** A sparse file of {@code size} bytes with "jxen" at its start and end: a few blocks on disk. */
+    private Path sparseInitrd(long size) throws IOException {
+        Path p = tmp.resolve("sparse-" + (size >> 20) + "m.img");
+        try (var f = new java.io.RandomAccessFile(p.toFile(), "rw")) {
+            f.setLength(size);
+            f.write("jxen".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            f.seek(size - 4);
+            f.write("jxen".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        }
+        return p;
+    }
+
+    /** Skips (with the reason) unless this host has {@code mib} MiB of RAM: jxen-run refuses more memory than the host has. */
+    private static void assumeHostMemoryMib(long mib) throws IOException {
+        long kib = Files.readAllLines(Path.of("/proc/meminfo")).stream().filter(l -> l.startsWith("MemTotal:"))
+                .mapToLong(l -> Long.parseLong(l.replaceAll("\\D+", ""))).findFirst().orElse(0);
+        org.junit.jupiter.api.Assumptions.assumeTrue(kib >> 10 >= mib,
+                "skipped: a " + mib + " MiB guest needs a host with that much RAM (this one has " + (kib >> 10) + " MiB)");
+    }
+
+    @Test
+    void sparseThreeGibInitrdBootsAboveFourGib() throws Exception {
+        HostAssume.kvm();
+        // 3 GiB does not fit below the MMIO hole at 3 GiB, so the PVH module goes above 4 GiB:
+        // 6144 MiB gives 3 GiB + 384 KiB of RAM there (4096 would leave 1 GiB; see the next test).
+        assumeHostMemoryMib(6144);
+        long size = 3L << 30;
+        Path initrd = sparseInitrd(size);
+        Result r = run(Map.of(), "--kernel", TestGuests.pvh("hello").toString(), "--initrd", initrd.toString(),
+                "--memory", "6144", "--timeout", "60");
+        assertThat(r.status()).as("exit status; stderr: " + r.stderr()).isZero();
+        assertThat(r.stderr()).doesNotContain("Exception").doesNotContain("\tat ");
+        var m = java.util.regex.Pattern.compile("# module 0 paddr=0x([0-9a-f]+) size=0x([0-9a-f]+)").matcher(r.stdout());
+        assertThat(m.find()).as("hello lists the initrd as module 0; stdout:\n" + r.stdout()).isTrue();
+        assertThat(Long.parseLong(m.group(2), 16)).as("module size").isEqualTo(size);
+        assertThat(Long.parseLong(m.group(1), 16)).as("module paddr").isGreaterThanOrEqualTo(4L << 30);
+        assertThat(r.stdout()).contains("jxen-guest hello end passed=");
+    }
+
+    @Test
+    void sparseThreeGibInitrdTooLargeForFourGibOfRam() throws Exception {
+        HostAssume.kvm();
+        assumeHostMemoryMib(4096);
+        Path initrd = sparseInitrd(3L << 30);
+        assertOneLineError(run(Map.of(), "--kernel", TestGuests.pvh("hello").toString(), "--initrd", initrd.toString(),
+                "--memory", "4096"), "initrd " + initrd + " (3072 MiB) does not fit in guest memory (4096 MiB)",
+                "or in the 1024 MiB above 4 GiB; give the guest more memory");
+    }
+
     @Test
     void missingInitrd() throws Exception {
         assertOneLineError(run(Map.of(), "--kernel", TestGuests.pvh("hello").toString(), "--initrd",

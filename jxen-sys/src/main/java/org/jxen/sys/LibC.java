@@ -32,14 +32,17 @@ public final class LibC {
         public static final long read = 0;
         public static final long write = 1;
         public static final long close = 3;
+        public static final long lseek = 8;
         public static final long poll = 7;
         public static final long mmap = 9;
         public static final long munmap = 11;
         public static final long rt_sigaction = 13;
         public static final long rt_sigprocmask = 14;
         public static final long ioctl = 16;
+        public static final long pread64 = 17;
         public static final long madvise = 28;
         public static final long getpid = 39;
+        public static final long sendfile = 40;
         public static final long ftruncate = 77;
         public static final long rt_sigtimedwait = 128;
         public static final long gettid = 186;
@@ -59,6 +62,13 @@ public final class LibC {
     public static final int MAP_ANONYMOUS = 0x20;
     public static final int MAP_NORESERVE = 0x4000;
     public static final int MADV_DONTDUMP = 16;
+    /** Frees a range of a shared file mapping and its backing (a hole punched in the memfd). */
+    public static final int MADV_REMOVE = 9;
+    // stdio.h and linux/fs.h: lseek's whence.
+    public static final int SEEK_SET = 0;
+    public static final int SEEK_END = 2;
+    public static final int SEEK_DATA = 3;
+    public static final int SEEK_HOLE = 4;
     // linux/memfd.h
     public static final int MFD_CLOEXEC = 0x0001;
     // asm-generic/fcntl.h
@@ -189,6 +199,32 @@ public final class LibC {
     /** {@code write(2)} from {@code buf}; returns the count, or {@code -errno}. */
     public static long writeRaw(int fd, MemorySegment buf, long len) {
         return syscall(Nr.write, fd, address(buf), len);
+    }
+
+    /**
+     * {@code pread(2)}: up to {@code buf.byteSize()} bytes from file offset {@code offset} into
+     * {@code buf}; returns the count (0 at end of file), or {@code -errno}.
+     */
+    public static long preadRaw(int fd, MemorySegment buf, long offset) {
+        return syscall(Nr.pread64, fd, address(buf), buf.byteSize(), offset, 0, 0);
+    }
+
+    /**
+     * {@code sendfile(2)} of up to {@code count} bytes from {@code inFd} at {@code inOffset} to
+     * {@code outFd} at its file position (which advances); returns the count (0 at the end of
+     * the input), or {@code -errno}. The input's own file position is left alone.
+     */
+    public static long sendfileRaw(int outFd, int inFd, long inOffset, long count) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment off = arena.allocate(JAVA_LONG);
+            off.set(JAVA_LONG, 0, inOffset);
+            return syscall(Nr.sendfile, outFd, inFd, address(off), count, 0, 0);
+        }
+    }
+
+    /** {@code lseek(2)}; returns the new offset, or {@code -errno}. */
+    public static long lseekRaw(int fd, long offset, int whence) {
+        return syscall(Nr.lseek, fd, offset, whence);
     }
 
     /** {@code ioctl(2)} with a pointer argument; returns the result, or {@code -errno}. */

@@ -46,6 +46,8 @@ public final class BzImageLoader {
     /** 2.12: the first version with xloadflags and so a declared 64-bit entry. */
     static final int MIN_VERSION = 0x020C;
     static final int XLF_KERNEL_64 = 1;
+    /** xloadflags bit 1: kernel, boot_params, command line and ramdisk may lie above 4 GiB. */
+    static final int XLF_CAN_BE_LOADED_ABOVE_4G = 1 << 1;
     static final int LOADFLAGS_LOADED_HIGH = 1;
     static final int LOADFLAGS_CAN_USE_HEAP = 0x80;
     /** type_of_loader 0xFF: "undefined", as boot.rst tells loaders without an assigned ID to use. */
@@ -110,15 +112,17 @@ public final class BzImageLoader {
         long cmdline = GuestLoad.writeCmdline(mem, spec.cmdline(), (int) Math.min(cmdlineMax, AddressMap.CMDLINE_MAX));
         mem.writeU32(zp + CMD_LINE_PTR, (int) cmdline);
         mem.writeU32(zp + BP_EXT_CMD_LINE_PTR, (int) (cmdline >>> 32));
-        byte[] initrd = GuestLoad.readInitrd(spec.initrd());
-        if (initrd != null) {
-            long max = Integer.toUnsignedLong(b.getInt(INITRD_ADDR_MAX)) + 1;
-            long at = GuestLoad.placeModule(spec.initrd(), initrd, map, load + footprint, max);
-            mem.write(at, initrd);
-            mem.writeU32(zp + RAMDISK_IMAGE, (int) at);
-            mem.writeU32(zp + RAMDISK_SIZE, initrd.length);
-            mem.writeU32(zp + BP_EXT_RAMDISK_IMAGE, (int) (at >>> 32));
-            mem.writeU32(zp + BP_EXT_RAMDISK_SIZE, (int) ((long) initrd.length >>> 32));
+        try (InitrdFile initrd = InitrdFile.open(spec.initrd())) {
+            if (initrd != null) {
+                long max = Integer.toUnsignedLong(b.getInt(INITRD_ADDR_MAX)) + 1;
+                // Below initrd_addr_max when it fits; above 4 GiB only for a kernel that says it copes.
+                boolean above4G = (b.getShort(XLOADFLAGS) & XLF_CAN_BE_LOADED_ABOVE_4G) != 0;
+                long at = GuestLoad.loadInitrd(mem, initrd, map, load + footprint, max, above4G);
+                mem.writeU32(zp + RAMDISK_IMAGE, (int) at);
+                mem.writeU32(zp + RAMDISK_SIZE, (int) initrd.size());
+                mem.writeU32(zp + BP_EXT_RAMDISK_IMAGE, (int) (at >>> 32));
+                mem.writeU32(zp + BP_EXT_RAMDISK_SIZE, (int) (initrd.size() >>> 32));
+            }
         }
         mem.writeU64(zp + BP_ACPI_RSDP_ADDR, spec.rsdp());
         List<AddressMap.MapEntry> e820 = map.memoryMap();

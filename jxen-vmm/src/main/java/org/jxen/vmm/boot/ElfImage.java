@@ -94,8 +94,8 @@ public final class ElfImage {
         }
         // Compared without adding to phoff, which comes from the file and may be near 2^63.
         if (phoff < 0 || phoff > image.length || (long) phnum * phentsize > image.length - phoff) {
-            throw new BootException(path + ": truncated ELF: program headers at " + phoff + " run past the end of the "
-                    + image.length + "-byte file");
+            throw new BootException(String.format("%s: truncated ELF: program headers at file offset 0x%x run past the "
+                    + "end of the %d-byte file", path, phoff, image.length));
         }
         List<Segment> loads = new ArrayList<>();
         List<Note> notes = new ArrayList<>();
@@ -123,13 +123,16 @@ public final class ElfImage {
             if (ptype != PT_LOAD && ptype != PT_NOTE) {
                 continue;
             }
+            // The fields are unsigned 64-bit (elf.h Elf64_Off, Elf64_Xword): a value of 2^63 or
+            // more is negative as a long, so compare unsigned and print in hex.
             if (offset < 0 || filesz < 0 || offset > image.length || filesz > image.length - offset) {
-                throw new BootException(path + ": truncated ELF: segment " + i + " needs bytes " + offset + ".."
-                        + (offset + filesz) + " of a " + image.length + "-byte file");
+                throw new BootException(String.format("%s: truncated ELF: segment %d needs 0x%x bytes at file offset 0x%x, "
+                        + "past the end of the %d-byte file", path, i, filesz, offset, image.length));
             }
             if (ptype == PT_LOAD) {
-                if (memsz < filesz) {
-                    throw new BootException(path + ": ELF segment " + i + " has memsz " + memsz + " < filesz " + filesz);
+                if (Long.compareUnsigned(memsz, filesz) < 0) {
+                    throw new BootException(String.format("%s: ELF segment %d has memsz 0x%x < filesz 0x%x", path, i,
+                            memsz, filesz));
                 }
                 loads.add(new Segment(offset, vaddr, paddr, filesz, memsz));
             } else {

@@ -9,8 +9,6 @@ import org.jxen.vmm.memory.GuestMemory;
 
 /** Steps the loaders share: copying segments, placing modules, writing the command line. */
 final class GuestLoad {
-    /** Largest initrd jxen reads; the guest's memory is the real limit. */
-    static final long MAX_INITRD_BYTES = 4L << 30;
     static final long PAGE = 4096;
 
     private GuestLoad() {}
@@ -23,9 +21,10 @@ final class GuestLoad {
         // structures, the command line and the ACPI tables.
         boolean ok = size >= 0 && end >= start && start >= AddressMap.HIMEM_START && end <= map.lowEnd();
         if (!ok) {
-            throw new BootException(String.format("%s: %s at [0x%x, 0x%x) is outside guest RAM from 1 MiB to 0x%x "
+            // Start and size, not the end: the end of a hostile range wraps and would mislead.
+            throw new BootException(String.format("%s: %s of 0x%x bytes at 0x%x is outside guest RAM from 1 MiB to 0x%x "
                     + "(memory: %d MiB); give the guest more memory or relink the kernel above 1 MiB", kernel, what,
-                    start, end, map.lowEnd(), map.memoryBytes() >> 20));
+                    size, start, map.lowEnd(), map.memoryBytes() >> 20));
         }
     }
 
@@ -48,17 +47,39 @@ final class GuestLoad {
     }
 
     /**
-     * Places a module (initrd) as high as possible in low RAM, below {@code limit}, page
-     * aligned, above {@code floor} (the end of the kernel).
+     * Places the initrd page aligned, as high as possible in low RAM below {@code limit} and above
+     * {@code floor} (the end of the kernel); when it does not fit there and the boot protocol
+     * takes 64-bit addresses ({@code above4G}), as high as possible in the RAM above 4 GiB.
+     * Low RAM first, so that an initrd that fits goes where it always went.
      */
-    static long placeModule(Path file, byte[] data, AddressMap map, long floor, long limit) throws BootException {
+    static long placeModule(InitrdFile initrd, AddressMap map, long floor, long limit, boolean above4G)
+            throws BootException {
+        long size = initrd.size();
         long top = Math.min(map.lowEnd(), limit);
-        long addr = (top - data.length) & ~(PAGE - 1);
-        if (data.length > top || addr < floor) {
-            throw new BootException(String.format("initrd %s (%d MiB) does not fit in guest memory (%d MiB) above the "
-                    + "kernel; give the guest more memory", file, (data.length + (1 << 20) - 1) >> 20, map.memoryBytes() >> 20));
+        long low = (top - size) & -PAGE;
+        if (size <= top && low >= floor) {
+            return low;
         }
-        return addr;
+        long high = (map.ramTop() - size) & -PAGE;
+        if (above4G && map.highSize() > 0 && size <= map.highSize() && high >= AddressMap.FOUR_GIB) {
+            return high;
+        }
+        String where = String.format("between 0x%x and 0x%x", floor, top)
+                + (above4G ? String.format(" or in the %d MiB above 4 GiB", map.highSize() >> 20) : "");
+        // More memory helps only while low RAM ends below the protocol's limit, or when RAM above 4 GiB would do.
+        String advice = above4G || map.lowEnd() < Math.min(limit, AddressMap.MMIO_HOLE_START)
+                ? "give the guest more memory" : "use a smaller initrd";
+        throw new BootException(String.format("initrd %s (%d MiB) does not fit in guest memory (%d MiB) above the "
+                + "kernel: it must lie %s; %s", initrd.path(), (size + (1 << 20) - 1) >> 20, map.memoryBytes() >> 20,
+                where, advice));
+    }
+
+    /** Places the initrd and copies it into guest memory; returns its address. */
+    static long loadInitrd(GuestMemory mem, InitrdFile initrd, AddressMap map, long floor, long limit, boolean above4G)
+            throws BootException {
+        long at = placeModule(initrd, map, floor, limit, above4G);
+        initrd.copyTo(mem, at);
+        return at;
     }
 
     /** Writes the NUL-terminated command line at {@link AddressMap#CMDLINE}; returns its address. */
@@ -73,10 +94,6 @@ final class GuestLoad {
         }
         mem.writeCString(AddressMap.CMDLINE, cmdline);
         return AddressMap.CMDLINE;
-    }
-
-    static byte[] readInitrd(Path initrd) throws BootException {
-        return initrd == null ? null : KernelFormat.readFile(initrd, "initrd", MAX_INITRD_BYTES);
     }
 
     static List<AddressMap.MapEntry> memoryMap(AddressMap map) {

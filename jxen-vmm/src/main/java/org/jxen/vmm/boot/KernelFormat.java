@@ -2,7 +2,6 @@ package org.jxen.vmm.boot;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.AccessDeniedException;
@@ -20,6 +19,8 @@ public enum KernelFormat {
 
     /** Largest kernel jxen reads (a bzImage is ~10 MiB; this bounds a hostile file). */
     public static final long MAX_KERNEL_BYTES = 512L << 20;
+    /** Bytes per FileChannel.read of a kernel, and so the size of the JDK's temporary direct buffer. */
+    private static final int READ_CHUNK = 1 << 20;
 
     /**
      * Reads {@code kernel} and picks its format: PVH note first (as Xen and Firecracker do),
@@ -47,7 +48,12 @@ public enum KernelFormat {
                 + "Multiboot image nor a Linux bzImage)");
     }
 
-    /** Reads a whole file that must exist, be readable, be non-empty and at most {@code max} bytes. */
+    /**
+     * Reads a whole kernel file that must exist, be readable, be non-empty and at most
+     * {@code max} bytes, into a heap array for the parsers. Read a chunk at a time: a heap
+     * buffer handed to FileChannel.read gets a temporary direct buffer of its remaining size,
+     * which the JDK then keeps cached on this thread.
+     */
     public static byte[] readFile(Path file, String what, long max) throws BootException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
@@ -57,11 +63,25 @@ public enum KernelFormat {
             if (size > max) {
                 throw new BootException(what + " " + file + " is " + size + " bytes (expected: at most " + max + ")");
             }
-            ByteBuffer buf = ByteBuffer.allocate((int) size).order(ByteOrder.LITTLE_ENDIAN);
-            while (buf.hasRemaining() && ch.read(buf) >= 0) {
-                // read fully
+            byte[] image;
+            try {
+                image = new byte[Math.toIntExact(size)];
+            } catch (OutOfMemoryError e) {
+                throw new BootException(what + " " + file + " is " + (size >> 20) + " MiB, more than the Java heap has "
+                        + "room for (raise -Xmx)");
             }
-            return buf.array();
+            ByteBuffer buf = ByteBuffer.wrap(image);
+            while (buf.hasRemaining()) {
+                buf.limit(Math.min(image.length, buf.position() + READ_CHUNK));
+                if (ch.read(buf) < 0) {
+                    break;
+                }
+            }
+            if (buf.position() != size || ch.size() != size) {
+                throw new BootException(String.format("%s %s changed size while it was read (%d bytes when opened, %d now)",
+                        what, file, size, ch.size()));
+            }
+            return image;
         } catch (NoSuchFileException e) {
             throw new BootException(what + " " + file + " does not exist");
         } catch (AccessDeniedException e) {

@@ -79,14 +79,23 @@ public final class MultibootLoader {
             long loadEndAddr = Integer.toUnsignedLong(b.getInt(hdr + 20));
             long bssEndAddr = Integer.toUnsignedLong(b.getInt(hdr + 24));
             entry = Integer.toUnsignedLong(b.getInt(hdr + 28));
+            if (headerAddr < loadAddr) {
+                throw new BootException(String.format("%s: Multiboot header_addr 0x%x is below load_addr 0x%x", kernel,
+                        headerAddr, loadAddr));
+            }
             long fileOffset = hdr - (headerAddr - loadAddr);
-            if (headerAddr < loadAddr || fileOffset < 0) {
-                throw new BootException(kernel + ": Multiboot header_addr is below load_addr");
+            if (fileOffset < 0) {
+                throw new BootException(String.format("%s: Multiboot header_addr 0x%x is 0x%x bytes above load_addr 0x%x, "
+                        + "but the header is at file offset 0x%x", kernel, headerAddr, headerAddr - loadAddr, loadAddr, hdr));
+            }
+            if (loadEndAddr != 0 && loadEndAddr <= loadAddr) {
+                throw new BootException(String.format("%s: Multiboot load_end_addr 0x%x is not above load_addr 0x%x", kernel,
+                        loadEndAddr, loadAddr));
             }
             long loadSize = loadEndAddr == 0 ? image.length - fileOffset : loadEndAddr - loadAddr;
             if (loadSize <= 0 || fileOffset + loadSize > image.length) {
-                throw new BootException(kernel + ": truncated Multiboot image: " + loadSize + " bytes from file offset "
-                        + fileOffset + " do not fit in a " + image.length + "-byte file");
+                throw new BootException(String.format("%s: truncated Multiboot image: 0x%x bytes from file offset 0x%x do "
+                        + "not fit in a %d-byte file", kernel, loadSize, fileOffset, image.length));
             }
             if (bssEndAddr != 0 && bssEndAddr < loadAddr + loadSize) {
                 throw new BootException(String.format("%s: Multiboot bss_end_addr 0x%x is below the end of the loaded "
@@ -147,22 +156,29 @@ public final class MultibootLoader {
         }
         mem.writeU32(mbi + MBI_MMAP_LENGTH, entries.size() * MMAP_ENTRY_SIZE);
         mem.writeU32(mbi + MBI_MMAP_ADDR, (int) AddressMap.MULTIBOOT_MMAP);
-        byte[] initrd = GuestLoad.readInitrd(spec.initrd());
-        if (initrd != null) {
-            long at = GuestLoad.placeModule(spec.initrd(), initrd, map, imageEnd, AddressMap.MMIO_HOLE_START);
-            mem.write(at, initrd);
-            long m = AddressMap.MULTIBOOT_MODS;
-            mem.writeU32(m, (int) at);
-            mem.writeU32(m + 4, (int) (at + initrd.length));
-            mem.writeCString(AddressMap.MULTIBOOT_LOADER_NAME + 0x40, "initrd");
-            mem.writeU32(m + 8, (int) (AddressMap.MULTIBOOT_LOADER_NAME + 0x40));
-            mem.writeU32(m + 12, 0);
-            mem.writeU32(mbi + MBI_MODS_COUNT, 1);
-            mem.writeU32(mbi + MBI_MODS_ADDR, (int) m);
-            flags |= INFO_MODS;
+        try (InitrdFile initrd = InitrdFile.open(spec.initrd())) {
+            if (initrd != null) {
+                // mod_start and mod_end are 32-bit (Multiboot 0.6.96, 3.3): low RAM only.
+                long at = GuestLoad.loadInitrd(mem, initrd, map, imageEnd, AddressMap.MMIO_HOLE_START, false);
+                writeModule(mem, at, initrd.size());
+                flags |= INFO_MODS;
+            }
         }
         mem.writeCString(AddressMap.MULTIBOOT_LOADER_NAME, "jxen");
         mem.writeU32(mbi + MBI_BOOT_LOADER_NAME, (int) AddressMap.MULTIBOOT_LOADER_NAME);
         mem.writeU32(mbi + MBI_FLAGS, flags);
+    }
+
+    /** Module 0 (the initrd) and the info's module count and address. */
+    private static void writeModule(GuestMemory mem, long at, long size) {
+        long mbi = AddressMap.MULTIBOOT_INFO;
+        long m = AddressMap.MULTIBOOT_MODS;
+        mem.writeU32(m, (int) at);
+        mem.writeU32(m + 4, (int) (at + size));
+        mem.writeCString(AddressMap.MULTIBOOT_LOADER_NAME + 0x40, "initrd");
+        mem.writeU32(m + 8, (int) (AddressMap.MULTIBOOT_LOADER_NAME + 0x40));
+        mem.writeU32(m + 12, 0);
+        mem.writeU32(mbi + MBI_MODS_COUNT, 1);
+        mem.writeU32(mbi + MBI_MODS_ADDR, (int) m);
     }
 }

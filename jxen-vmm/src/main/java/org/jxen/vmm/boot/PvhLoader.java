@@ -43,18 +43,21 @@ public final class PvhLoader {
                     spec.kernel(), entry, span[0], span[1]));
         }
         long cmdline = GuestLoad.writeCmdline(mem, spec.cmdline(), AddressMap.CMDLINE_MAX);
-        byte[] initrd = GuestLoad.readInitrd(spec.initrd());
         int nrModules = 0;
         mem.zero(AddressMap.PVH_START_INFO, AddressMap.PVH_MEMMAP - AddressMap.PVH_START_INFO);
-        if (initrd != null) {
-            long at = GuestLoad.placeModule(spec.initrd(), initrd, spec.map(), span[1], AddressMap.MMIO_HOLE_START);
-            mem.write(at, initrd);
-            long e = AddressMap.PVH_MODLIST;
-            mem.writeU64(e, at);
-            mem.writeU64(e + 8, initrd.length);
-            mem.writeU64(e + 16, 0);
-            mem.writeU64(e + 24, 0);
-            nrModules = 1;
+        try (InitrdFile initrd = InitrdFile.open(spec.initrd())) {
+            if (initrd != null) {
+                // hvm_modlist_entry.paddr is 64-bit, but Linux's PVH entry (arch/x86/platform/pvh/
+                // enlighten.c) copies it into the 32-bit boot_params.hdr.ramdisk_image: a Linux
+                // kernel gets its initrd below 4 GiB or not at all.
+                long at = GuestLoad.loadInitrd(mem, initrd, spec.map(), span[1], AddressMap.MMIO_HOLE_START, !elf.isLinux());
+                long e = AddressMap.PVH_MODLIST;
+                mem.writeU64(e, at);
+                mem.writeU64(e + 8, initrd.size());
+                mem.writeU64(e + 16, 0);
+                mem.writeU64(e + 24, 0);
+                nrModules = 1;
+            }
         }
         List<AddressMap.MapEntry> map = spec.map().memoryMap();
         if (map.size() > MAX_MEMMAP_ENTRIES) {

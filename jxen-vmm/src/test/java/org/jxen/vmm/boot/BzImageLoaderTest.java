@@ -8,6 +8,7 @@ import java.util.Map;
 
 import org.jxen.kvm.Sregs;
 import org.jxen.testkit.CProbe;
+import org.jxen.testkit.HeapGrowth;
 import org.jxen.vmm.memory.AddressMap;
 import org.jxen.vmm.memory.GuestMemory;
 import org.jxen.vmm.vcpu.PageWalker;
@@ -82,6 +83,7 @@ class BzImageLoaderTest {
         expected.put("E820_MAX_ENTRIES_ZEROPAGE", (long) E820_MAX_ENTRIES);
         expected.put("sizeof(struct boot_params)", 4096L);
         expected.put("XLF_KERNEL_64", (long) XLF_KERNEL_64);
+        expected.put("XLF_CAN_BE_LOADED_ABOVE_4G", (long) XLF_CAN_BE_LOADED_ABOVE_4G);
         expected.put("LOADED_HIGH", (long) LOADFLAGS_LOADED_HIGH);
         expected.put("CAN_USE_HEAP", (long) LOADFLAGS_CAN_USE_HEAP);
         Map<String, Long> actual = CProbe.values(List.of("asm/bootparam.h"), List.copyOf(expected.keySet()));
@@ -194,6 +196,40 @@ class BzImageLoaderTest {
         bz.initrdAddrMax = 0x120_0000; // the kernel's footprint ends at 0x1200000
         assertThatThrownBy(() -> BzImageLoader.load(mem, spec(initrd, ""), bz.build())).isInstanceOf(BootException.class)
                 .hasMessageContaining("initrd " + initrd).hasMessageContaining("does not fit");
+    }
+
+    @Test
+    void streamsASparseThreeGibInitrdAboveFourGibWhenTheKernelAllowsIt() throws Exception {
+        long size = 3 * AddressMap.GIB;
+        Path initrd = TestImages.sparseInitrd(dir.resolve("initrd-3g"), size);
+        AddressMap big = new AddressMap(6 * AddressMap.GIB);
+        TestImages.BzImage bz = new TestImages.BzImage();
+        bz.xloadflags = XLF_KERNEL_64 | XLF_CAN_BE_LOADED_ABOVE_4G;
+        bz.initrdAddrMax = 0x7FFF_FFFFL;
+        try (GuestMemory m = GuestMemory.create("bz-3g", big)) {
+            long grew = HeapGrowth.of(() -> BzImageLoader.load(m,
+                    new BootSpec(dir.resolve("bzImage"), initrd, "", big, 0), bz.build()));
+            long at = Integer.toUnsignedLong(m.readU32(ZP + RAMDISK_IMAGE)) | (long) m.readU32(ZP + BP_EXT_RAMDISK_IMAGE) << 32;
+            long n = Integer.toUnsignedLong(m.readU32(ZP + RAMDISK_SIZE)) | (long) m.readU32(ZP + BP_EXT_RAMDISK_SIZE) << 32;
+            assertThat(n).isEqualTo(size);
+            assertThat(at).isGreaterThanOrEqualTo(AddressMap.FOUR_GIB).isEqualTo((big.ramTop() - size) & ~4095L);
+            TestImages.assertMarkersAt(m, at, size);
+            assertThat(grew).as("heap and direct-buffer growth while loading a 3 GiB initrd").isLessThan(32L << 20);
+        }
+    }
+
+    @Test
+    void keepsTheInitrdUnderInitrdAddrMaxWithoutXlfCanBeLoadedAbove4g() throws Exception {
+        Path initrd = TestImages.sparseInitrd(dir.resolve("initrd-3g"), 3 * AddressMap.GIB);
+        AddressMap big = new AddressMap(6 * AddressMap.GIB);
+        TestImages.BzImage bz = new TestImages.BzImage();
+        bz.initrdAddrMax = 0x7FFF_FFFFL;
+        try (GuestMemory m = GuestMemory.create("bz-3g-low", big)) {
+            assertThatThrownBy(() -> BzImageLoader.load(m, new BootSpec(dir.resolve("bzImage"), initrd, "", big, 0),
+                    bz.build())).isInstanceOf(BootException.class)
+                    .hasMessageContaining("initrd " + initrd + " (3072 MiB) does not fit")
+                    .hasMessageContaining("and 0x80000000; use a smaller initrd");
+        }
     }
 
     @Test

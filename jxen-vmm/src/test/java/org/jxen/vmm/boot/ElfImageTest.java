@@ -146,7 +146,8 @@ class ElfImageTest {
     @Test
     void rejectsProgramHeadersPastEndOfFile() {
         byte[] img = TestImages.pvhElf();
-        rejects(patched(img, 32, u64(img.length - 10)), "program headers at " + (img.length - 10) + " run past the end");
+        rejects(patched(img, 32, u64(img.length - 10)), "program headers at file offset 0x" + Integer.toHexString(img.length - 10)
+                + " run past the end");
         rejects(patched(img, 32, u64(Long.MAX_VALUE - 10)), "run past the end");
         rejects(patched(img, 32, u64(-64)), "run past the end");
         rejects(Arrays.copyOf(img, 64 + 56), "run past the end");
@@ -160,15 +161,36 @@ class ElfImageTest {
     @Test
     void rejectsSegmentPastEndOfFile() {
         byte[] img = TestImages.pvhElf();
-        rejects(patched(img, phdr(1) + 32, u64(img.length)), "segment 1 needs bytes");
-        rejects(patched(img, phdr(1) + 8, u64(img.length + 1)), "segment 1 needs bytes");
+        rejects(patched(img, phdr(1) + 32, u64(img.length)), "segment 1 needs 0x" + Integer.toHexString(img.length)
+                + " bytes at file offset 0x");
+        rejects(patched(img, phdr(1) + 8, u64(img.length + 1)), "segment 1 needs 0x40 bytes at file offset 0x"
+                + Integer.toHexString(img.length + 1));
         rejects(patched(img, phdr(1) + 8, u64(Long.MAX_VALUE)), "truncated ELF");
         rejects(patched(img, phdr(1) + 32, u64(-1)), "truncated ELF");
     }
 
     @Test
     void rejectsMemszSmallerThanFilesz() {
-        rejects(patched(TestImages.pvhElf(), phdr(1) + 40, u64(0x20)), "segment 1 has memsz 32 < filesz 64");
+        rejects(patched(TestImages.pvhElf(), phdr(1) + 40, u64(0x20)), "segment 1 has memsz 0x20 < filesz 0x40");
+    }
+
+    @Test
+    void printsSixtyFourBitFieldsUnsignedInHex() {
+        byte[] img = TestImages.pvhElf();
+        rejects(patched(img, 32, u64(-64)), "program headers at file offset 0xffffffffffffffc0 run past the end");
+        rejects(patched(img, phdr(1) + 8, u64(-0x100)),
+                "segment 1 needs 0x40 bytes at file offset 0xffffffffffffff00, past the end of the " + img.length + "-byte file");
+        rejects(patched(img, phdr(1) + 32, u64(-1)),
+                "segment 1 needs 0xffffffffffffffff bytes at file offset 0x");
+        rejects(patched(img, phdr(1) + 40, u64(0x20)), "segment 1 has memsz 0x20 < filesz 0x40");
+    }
+
+    @Test
+    void memszAboveTwoToTheSixtyThreeIsNotBelowFilesz() throws Exception {
+        // Unsigned, 2^64 - 1 is the largest memsz, not -1: parsing keeps it and the loader's
+        // range check rejects it (PvhLoaderTest).
+        ElfImage elf = ElfImage.parse(FILE, patched(TestImages.pvhElf(), phdr(1) + 40, u64(-1)));
+        assertThat(Long.toUnsignedString(elf.loads().getFirst().memSize())).isEqualTo("18446744073709551615");
     }
 
     @Test

@@ -137,6 +137,18 @@ class MultibootLoaderTest {
     }
 
     @Test
+    void rejectsAnInitrdThatDoesNotFitBelowFourGibWithOneLine() throws Exception {
+        // Multiboot's mod_start and mod_end are 32-bit (0.6.96, 3.3): RAM above 4 GiB is no use.
+        Path initrd = TestImages.sparseInitrd(dir.resolve("initrd-3g"), 3 * AddressMap.GIB);
+        AddressMap big = new AddressMap(6 * AddressMap.GIB);
+        try (GuestMemory m = GuestMemory.create("mb-3g", big)) {
+            assertThatThrownBy(() -> MultibootLoader.load(m, new BootSpec(dir.resolve("mb"), initrd, "", big, 0), flat()))
+                    .isInstanceOf(BootException.class).hasMessageContaining("initrd " + initrd + " (3072 MiB) does not fit")
+                    .hasMessageContaining("and 0xc0000000; use a smaller initrd");
+        }
+    }
+
+    @Test
     void rejectsRequiredFeaturesJxenDoesNotProvide() {
         byte[] img = TestImages.multibootFlat(FLAGS | 1 << 3, 0x10_2000, 0x10_3000, 0x10_0040, 0x2000);
         assertThatThrownBy(() -> MultibootLoader.load(mem, spec(null, ""), img)).isInstanceOf(BootException.class)
@@ -157,6 +169,22 @@ class MultibootLoaderTest {
         byte[] img = TestImages.multibootFlat(FLAGS, 0x10_4000, 0, 0x10_0040, 0x2000);
         assertThatThrownBy(() -> MultibootLoader.load(mem, spec(null, ""), img)).isInstanceOf(BootException.class)
                 .hasMessageContaining("truncated Multiboot image");
+    }
+
+    @Test
+    void rejectsLoadEndBelowLoadAddressInHex() {
+        byte[] img = TestImages.multibootFlat(FLAGS, 0xF_F000, 0, 0x10_0040, 0x2000);
+        assertThatThrownBy(() -> MultibootLoader.load(mem, spec(null, ""), img)).isInstanceOf(BootException.class)
+                .hasMessageContaining("load_end_addr 0xff000 is not above load_addr 0x100000");
+    }
+
+    @Test
+    void rejectsHeaderAddressThatPutsTheImageBeforeTheFile() {
+        byte[] img = TestImages.multibootFlat(FLAGS, 0x10_2000, 0, 0x10_0040, 0x2000);
+        java.nio.ByteBuffer.wrap(img).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(12, 0x10_1000); // header_addr
+        assertThatThrownBy(() -> MultibootLoader.load(mem, spec(null, ""), img)).isInstanceOf(BootException.class)
+                .hasMessageContaining("header_addr 0x101000 is 0x1000 bytes above load_addr 0x100000, but the header "
+                        + "is at file offset 0x0");
     }
 
     @Test

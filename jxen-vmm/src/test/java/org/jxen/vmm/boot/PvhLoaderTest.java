@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.jxen.testkit.CProbe;
+import org.jxen.testkit.HeapGrowth;
 import org.jxen.vmm.memory.AddressMap;
 import org.jxen.vmm.memory.GuestMemory;
 import org.junit.jupiter.api.AfterAll;
@@ -169,6 +170,81 @@ class PvhLoaderTest {
     }
 
     @Test
+    void streamsASparseThreeGibInitrdAboveFourGibWithoutCopyingItThroughTheHeap() throws Exception {
+        long size = 3 * AddressMap.GIB;
+        Path initrd = TestImages.sparseInitrd(dir.resolve("initrd-3g"), size);
+        // 6 GiB: 3 GiB below the MMIO hole, 3 GiB + 384 KiB above 4 GiB. The memfd is sparse and
+        // the file's holes are punched rather than written, so this costs a few pages.
+        AddressMap big = new AddressMap(6 * AddressMap.GIB);
+        try (GuestMemory m = GuestMemory.create("pvh-3g", big)) {
+            long expectedAt = (big.ramTop() - size) & ~4095L;
+            m.writeU64(expectedAt + size / 4, -1L); // junk where a hole of the file lands
+            long grew = HeapGrowth.of(() -> load(m, new BootSpec(dir.resolve("k"), initrd, "", big, 0),
+                    TestImages.pvhElf()));
+            long mod = AddressMap.PVH_MODLIST;
+            assertThat(m.readU32(AddressMap.PVH_START_INFO + PvhLoader.SI_NR_MODULES)).isEqualTo(1);
+            long at = m.readU64(mod);
+            assertThat(m.readU64(mod + 8)).isEqualTo(size);
+            assertThat(at).as("above 4 GiB: no room below the MMIO hole").isEqualTo(expectedAt)
+                    .isGreaterThanOrEqualTo(AddressMap.FOUR_GIB);
+            TestImages.assertMarkersAt(m, at, size);
+            assertThat(grew).as("heap and direct-buffer growth while loading a 3 GiB initrd").isLessThan(32L << 20);
+        }
+    }
+
+    @Test
+    void streamsATwoGibInitrdBelowTheMmioHole() throws Exception {
+        long size = 2 * AddressMap.GIB;
+        Path initrd = TestImages.sparseInitrd(dir.resolve("initrd-2g"), size);
+        AddressMap big = new AddressMap(4 * AddressMap.GIB);
+        try (GuestMemory m = GuestMemory.create("pvh-2g", big)) {
+            load(m, new BootSpec(dir.resolve("k"), initrd, "", big, 0), TestImages.pvhElf());
+            long at = m.readU64(AddressMap.PVH_MODLIST);
+            assertThat(m.readU64(AddressMap.PVH_MODLIST + 8)).isEqualTo(size);
+            assertThat(at).as("as high as fits below the hole").isEqualTo(big.lowEnd() - size);
+            TestImages.assertMarkersAt(m, at, size);
+        }
+    }
+
+    @Test
+    void loadsADenseInitrdWithoutCopyingItThroughTheHeap() throws Exception {
+        byte[] chunk = TestImages.pattern(1 << 20, 9);
+        Path initrd = dir.resolve("initrd-dense");
+        try (var out = Files.newOutputStream(initrd)) {
+            for (int i = 0; i < 64; i++) {
+                chunk[0] = (byte) i;
+                out.write(chunk);
+            }
+        }
+        AddressMap map = new AddressMap(256 * AddressMap.MIB);
+        try (GuestMemory m = GuestMemory.create("pvh-dense", map)) {
+            long grew = HeapGrowth.of(() -> load(m, new BootSpec(dir.resolve("k"), initrd, "", map, 0), TestImages.pvhElf()));
+            long at = m.readU64(AddressMap.PVH_MODLIST);
+            assertThat(m.readU64(AddressMap.PVH_MODLIST + 8)).isEqualTo(64L << 20);
+            for (int i = 0; i < 64; i++) {
+                chunk[0] = (byte) i;
+                assertThat(m.read(at + ((long) i << 20), 1 << 20)).as("MiB %d", i).isEqualTo(chunk);
+            }
+            assertThat(grew).as("heap and direct-buffer growth while loading a 64 MiB initrd").isLessThan(16L << 20);
+        }
+    }
+
+    @Test
+    void linuxPvhKernelGetsItsInitrdBelowFourGibOnly() throws Exception {
+        // Linux's PVH entry (arch/x86/platform/pvh/enlighten.c) copies the module's paddr and
+        // size into the 32-bit ramdisk_image/ramdisk_size of boot_params.
+        Path initrd = TestImages.sparseInitrd(dir.resolve("initrd-3g"), 3 * AddressMap.GIB);
+        AddressMap big = new AddressMap(6 * AddressMap.GIB);
+        byte[] linux = new TestImages.Elf().load(0x10_0000, new byte[16], 0x1000).pvhNote(0x10_0000)
+                .note("Linux", 1, new byte[4]).build();
+        try (GuestMemory m = GuestMemory.create("pvh-linux-3g", big)) {
+            assertThatThrownBy(() -> load(m, new BootSpec(dir.resolve("vmlinux"), initrd, "", big, 0), linux))
+                    .isInstanceOf(BootException.class).hasMessageContaining("initrd " + initrd + " (3072 MiB) does not fit")
+                    .hasMessageContaining("and 0xc0000000; use a smaller initrd");
+        }
+    }
+
+    @Test
     void rejectsAMissingInitrd() {
         Path initrd = dir.resolve("nope");
         assertThatThrownBy(() -> load(mem, spec(initrd, ""), TestImages.pvhElf())).isInstanceOf(BootException.class)
@@ -199,6 +275,18 @@ class PvhLoaderTest {
         java.nio.ByteBuffer.wrap(patched).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(64 + 56 + 40, Long.MAX_VALUE - 0x1000);
         assertThatThrownBy(() -> load(mem, spec(null, ""), patched)).isInstanceOf(BootException.class)
                 .hasMessageContaining("outside guest RAM");
+    }
+
+    @Test
+    void segmentRangeErrorsPrintSixtyFourBitFieldsUnsigned() {
+        byte[] img = new TestImages.Elf().load(0x10_0000, new byte[16], 0x1000).pvhNote(0x10_0000).build();
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(img.clone()).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.putLong(64 + 56 + 40, -1L); // p_memsz = 2^64 - 1
+        assertThatThrownBy(() -> load(mem, spec(null, ""), b.array())).isInstanceOf(BootException.class)
+                .hasMessageContaining("ELF segment of 0xffffffffffffffff bytes at 0x100000 is outside guest RAM");
+        b.putLong(64 + 56 + 40, 0x1000).putLong(64 + 56 + 24, -0x1000L); // p_paddr = 2^64 - 4096
+        assertThatThrownBy(() -> load(mem, spec(null, ""), b.array())).isInstanceOf(BootException.class)
+                .hasMessageContaining("ELF segment of 0x1000 bytes at 0xfffffffffffff000 is outside guest RAM");
     }
 
     @Test

@@ -4,6 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -130,6 +131,39 @@ final class TestImages {
             b[i] = (byte) (seed + i * 7);
         }
         return b;
+    }
+
+    /**
+     * A sparse file of {@code size} bytes whose only data are three 8-byte markers: at the start,
+     * in the middle (page-aligned) and at the very end. Costs a few blocks on disk.
+     */
+    static Path sparseInitrd(Path file, long size) throws java.io.IOException {
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(file.toFile(), "rw")) {
+            f.setLength(size);
+            for (long at : markerOffsets(size)) {
+                f.seek(at);
+                f.write(le64(marker(at)));
+            }
+        }
+        return file;
+    }
+
+    static long[] markerOffsets(long size) {
+        return new long[] {0, (size / 2) & ~4095L, size - 8};
+    }
+
+    /** The marker written at file offset {@code at}: its own offset, tagged, so a misplaced copy shows. */
+    static long marker(long at) {
+        return 0x4A58_454E_0000_0000L ^ at; // "JXEN" in the top bytes
+    }
+
+    /** Asserts that the markers of {@link #sparseInitrd} sit at guest {@code gpa} and a hole between them reads zero. */
+    static void assertMarkersAt(org.jxen.vmm.memory.GuestMemory mem, long gpa, long size) {
+        for (long at : markerOffsets(size)) {
+            org.assertj.core.api.Assertions.assertThat(mem.readU64(gpa + at)).as("marker at initrd offset 0x%x", at)
+                    .isEqualTo(marker(at));
+        }
+        org.assertj.core.api.Assertions.assertThat(mem.readU64(gpa + size / 4)).as("a hole of the file").isZero();
     }
 
     /** A PVH ELF64: one segment of code at 1 MiB (with BSS), entry 0x10 into it. */

@@ -76,6 +76,55 @@ class GuestMemoryTest {
     }
 
     @Test
+    void discardZeroesTheRangeWithPartialPagesAtBothEndsAndNothingAround() {
+        byte[] junk = new byte[5 * 4096];
+        Arrays.fill(junk, (byte) 0x6b);
+        small.write(0x10_0000, junk);
+        small.discard(0x10_0000 + 100, 3 * 4096 + 50); // from inside page 0 to inside page 3
+        byte[] after = small.read(0x10_0000, junk.length);
+        for (int i = 0; i < after.length; i++) {
+            boolean inside = i >= 100 && i < 100 + 3 * 4096 + 50;
+            assertThat(after[i]).as("byte %d", i).isEqualTo(inside ? (byte) 0 : (byte) 0x6b);
+        }
+        small.write(0x10_0000, junk);
+        small.discard(0x10_0000 + 10, 20); // within one page: no whole page to hand back
+        assertThat(small.read(0x10_0000, 40)).containsExactly(expectZeroes(junk, 10, 30, 40));
+        small.discard(0x10_0000, 5 * 4096); // page-aligned both ends
+        assertThat(small.read(0x10_0000, 5 * 4096)).containsOnly(0);
+        assertThatThrownBy(() -> small.discard(2 * MIB + HOLE - 8, 16)).isInstanceOf(GuestMemoryException.class);
+    }
+
+    @Test
+    void copyFromFillsTheRangeFromTheFileThroughTheMemfd(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        byte[] data = new byte[3 * 4096 + 5];
+        for (int i = 0; i < data.length; i++) {
+            data[i] = (byte) (i * 31 + 7);
+        }
+        java.nio.file.Path f = java.nio.file.Files.write(dir.resolve("data"), data);
+        long top = 4 * GIB; // the region above 4 GiB: backed from lowEnd of the memfd, not from its gpa
+        split.write(top, new byte[64 * 1024]);
+        try (org.jxen.sys.FileFd file = org.jxen.sys.FileFd.openReadOnly(f.toString())) {
+            assertThat(split.copyFrom(file, 4, top + 100, data.length - 4)).isEqualTo(data.length - 4);
+            assertThat(split.read(top + 100, data.length - 4)).isEqualTo(Arrays.copyOfRange(data, 4, data.length));
+            assertThat(split.readByte(top + 99)).isZero();
+            assertThat(split.copyFrom(file, 0, 0x1000, 8192 * 2)).as("short at the end of the file").isEqualTo(data.length);
+            assertThatThrownBy(() -> split.copyFrom(file, 0, top + 60 * KIB, 8 * KIB)).isInstanceOf(GuestMemoryException.class);
+        }
+        // A directory cannot be spliced (EINVAL): the fallback preads, which says EISDIR.
+        try (org.jxen.sys.FileFd d = org.jxen.sys.FileFd.openReadOnly(dir.toString())) {
+            assertThatThrownBy(() -> split.copyFrom(d, 0, 0x1000, 16)).isInstanceOf(org.jxen.sys.SysException.class)
+                    .hasMessageContaining("pread(").hasMessageContaining("EISDIR");
+        }
+    }
+
+    private static byte[] expectZeroes(byte[] src, int from, int to, int length) {
+        byte[] b = Arrays.copyOf(src, length);
+        Arrays.fill(b, from, to, (byte) 0);
+        return b;
+    }
+
+    @Test
     void lastByteOfRamIsAccessibleAndTheNextIsNot() {
         long end = 2 * MIB + HOLE;
         small.writeByte(end - 1, 0x5A);
