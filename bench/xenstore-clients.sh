@@ -45,7 +45,11 @@ while [ $# -gt 0 ]; do
         *) echo "xenstore-clients.sh: unknown option $1 (try --help)" >&2; exit 2 ;;
     esac
 done
-[ -n "$out" ] || out=$here/results/xenstore-clients-$(date -u +%Y-%m-%d).json
+. "$here/common.sh"
+if [ -z "$out" ]; then
+    bench_result_file "$here/results" xenstore-clients
+    out=$BENCH_RESULT
+fi
 
 jar=$(ls "$here"/target/jxen-bench-*.jar 2>/dev/null | grep -v -e sources -e javadoc | head -1 || true)
 [ -n "$jar" ] && [ -d "$here/target/lib" ] || { echo "xenstore-clients.sh: bench is not built (mvn package)" >&2; exit 1; }
