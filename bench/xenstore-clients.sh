@@ -24,7 +24,7 @@ Targets:
 The descriptor limit (ulimit -n) is raised to the hard limit; it must allow N + 100.
 
 Defaults: N = 5000, K = 2, S = 10, R = 1. Needs a built bench module (bench/target: mvn package).
-Writes FILE (default bench/results/xenstore-clients-YYYY-MM-DD.json).
+Writes FILE (default bench/results/xenstore-clients-<date and time, UTC>.json, a new file every run).
 EOF
 }
 
