@@ -7,7 +7,9 @@ module org.jxen.toolstack {
     requires transitive org.jxen.vmm;
     requires transitive org.jxen.xenstore;
     requires com.fasterxml.jackson.databind;
+    requires jdk.net;
     exports org.jxen.toolstack.config;
     exports org.jxen.toolstack.domain;
     exports org.jxen.toolstack.daemon;
+    exports org.jxen.toolstack.api;
 }

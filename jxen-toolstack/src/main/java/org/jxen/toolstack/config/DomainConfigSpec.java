@@ -83,6 +83,17 @@ public record DomainConfigSpec(
         }
     }
 
+    /**
+     * This configuration with a relative {@code kernel} and {@code ramdisk} made absolute against
+     * {@code dir}: the directory xl ran in, as libxl opens them relative to xl's working directory.
+     */
+    public DomainConfigSpec resolvedAgainst(Path dir) {
+        Boot b = new Boot(boot.kernel().map(k -> dir.resolve(k).normalize().toString()),
+                boot.ramdisk().map(r -> dir.resolve(r).normalize().toString()), boot.cmdline(), boot.bootloader(),
+                boot.bootloaderArgs());
+        return new DomainConfigSpec(name, uuid, type, memory, vcpus, actions, b, disks, vifs, warnings);
+    }
+
     /** Reads the domain configuration from a parsed file. */
     public static DomainConfigSpec from(XlConfig config) throws ConfigException {
         return DomainConfigReader.read(config);
