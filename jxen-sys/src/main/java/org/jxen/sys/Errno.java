@@ -25,6 +25,10 @@ public final class Errno {
     public static final int ENOTTY = 25;
     public static final int EOPNOTSUPP = 95;
     public static final int ETIMEDOUT = 110;
+    public static final int EPIPE = 32;
+    public static final int EMSGSIZE = 90;
+    public static final int ECONNREFUSED = 111;
+    public static final int ECONNRESET = 104;
 
     private static final String[] NAMES = new String[134];
 
@@ -35,6 +39,7 @@ public final class Errno {
             "14", "EFAULT", "16", "EBUSY", "17", "EEXIST", "19", "ENODEV", "20", "ENOTDIR", "21", "EISDIR",
             "22", "EINVAL", "23", "ENFILE", "24", "EMFILE", "25", "ENOTTY", "27", "EFBIG", "28", "ENOSPC",
             "32", "EPIPE", "34", "ERANGE", "38", "ENOSYS", "95", "EOPNOTSUPP", "110", "ETIMEDOUT",
+            "90", "EMSGSIZE", "104", "ECONNRESET", "111", "ECONNREFUSED",
         };
         for (int i = 0; i < pairs.length; i += 2) {
             NAMES[Integer.parseInt(pairs[i])] = pairs[i + 1];

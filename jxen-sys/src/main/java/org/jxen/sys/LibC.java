@@ -43,6 +43,18 @@ public final class LibC {
         public static final long madvise = 28;
         public static final long getpid = 39;
         public static final long sendfile = 40;
+        public static final long socket = 41;
+        public static final long connect = 42;
+        public static final long sendmsg = 46;
+        public static final long recvmsg = 47;
+        public static final long shutdown = 48;
+        public static final long bind = 49;
+        public static final long listen = 50;
+        public static final long socketpair = 53;
+        public static final long getsockopt = 55;
+        public static final long sched_setaffinity = 203;
+        public static final long sched_getaffinity = 204;
+        public static final long accept4 = 288;
         public static final long ftruncate = 77;
         public static final long rt_sigtimedwait = 128;
         public static final long gettid = 186;
@@ -90,6 +102,23 @@ public final class LibC {
     public static final long KERNEL_SIGACTION_SIZE = 32;
     // asm-generic/poll.h
     public static final short POLLIN = 0x1;
+    public static final short POLLERR = 0x8;
+    public static final short POLLHUP = 0x10;
+    public static final short POLLNVAL = 0x20;
+    public static final short POLLRDHUP = 0x2000;
+    // sys/socket.h (bits/socket.h, bits/socket_type.h) and asm-generic/socket.h
+    public static final int AF_UNIX = 1;
+    public static final int SOCK_STREAM = 1;
+    public static final int SOCK_CLOEXEC = O_CLOEXEC;
+    public static final int SOL_SOCKET = 1;
+    public static final int SO_PEERCRED = 17;
+    public static final int SCM_RIGHTS = 1;
+    public static final int MSG_CTRUNC = 0x8;
+    public static final int MSG_NOSIGNAL = 0x4000;
+    public static final int MSG_CMSG_CLOEXEC = 0x40000000;
+    public static final int SHUT_RD = 0;
+    public static final int SHUT_WR = 1;
+    public static final int SHUT_RDWR = 2;
     /** {@code struct pollfd} (asm-generic/poll.h): int fd, short events, short revents. */
     public static final long POLLFD_SIZE = 8;
     /** {@code struct timespec} on x86_64: time_t tv_sec, long tv_nsec. */
@@ -286,6 +315,56 @@ public final class LibC {
             pfd.set(JAVA_INT, 0, fd);
             pfd.set(ValueLayout.JAVA_SHORT, 4, POLLIN);
             return (int) syscall(Nr.poll, address(pfd), 1, timeoutMillis);
+        }
+    }
+
+    /**
+     * {@code poll(2)} on several descriptors; returns each one's {@code revents} (all zero on
+     * timeout). EINTR is retried with the same timeout.
+     */
+    public static short[] poll(int[] fds, short[] events, int timeoutMillis) throws SysException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment pfds = arena.allocate(POLLFD_SIZE * fds.length, 8);
+            for (int i = 0; i < fds.length; i++) {
+                pfds.set(JAVA_INT, POLLFD_SIZE * i, fds[i]);
+                pfds.set(ValueLayout.JAVA_SHORT, POLLFD_SIZE * i + 4, events[i]);
+            }
+            long r;
+            do {
+                r = syscall(Nr.poll, address(pfds), fds.length, timeoutMillis);
+            } while (r == -Errno.EINTR);
+            check(r, "poll");
+            short[] revents = new short[fds.length];
+            for (int i = 0; i < fds.length; i++) {
+                revents[i] = pfds.get(ValueLayout.JAVA_SHORT, POLLFD_SIZE * i + 6);
+            }
+            return revents;
+        }
+    }
+
+    /**
+     * {@code sched_setaffinity(2)} for thread {@code tid}: it may run only on the CPUs set in
+     * {@code cpus} (bit n = CPU n).
+     */
+    public static void setAffinity(int tid, java.util.BitSet cpus) throws SysException {
+        long[] words = cpus.toLongArray();
+        try (Arena arena = Arena.ofConfined()) {
+            // The kernel wants a multiple of sizeof(long); 1024 CPUs (glibc's cpu_set_t) at least.
+            int n = Math.max(words.length, 16);
+            MemorySegment mask = arena.allocate(8L * n, 8);
+            for (int i = 0; i < words.length; i++) {
+                mask.setAtIndex(JAVA_LONG, i, words[i]);
+            }
+            check(syscall(Nr.sched_setaffinity, tid, 8L * n, mask.address()), "sched_setaffinity(" + tid + ")");
+        }
+    }
+
+    /** {@code sched_getaffinity(2)}: the CPUs thread {@code tid} may run on. */
+    public static java.util.BitSet getAffinity(int tid) throws SysException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment mask = arena.allocate(8L * 16, 8);
+            long n = check(syscall(Nr.sched_getaffinity, tid, 8L * 16, mask.address()), "sched_getaffinity(" + tid + ")");
+            return java.util.BitSet.valueOf(mask.asSlice(0, n).toArray(JAVA_LONG));
         }
     }
 

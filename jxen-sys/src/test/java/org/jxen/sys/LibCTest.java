@@ -20,7 +20,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /** LibC's constants and buffer sizes against the C headers, and the calls against a real kernel. */
 class LibCTest {
     private static final List<String> INCLUDES = List.of("sys/mman.h", "sys/eventfd.h", "fcntl.h", "signal.h", "poll.h",
-            "asm/termbits.h", "asm/ioctls.h", "errno.h", "time.h", "linux/memfd.h", "linux/kvm.h", "asm/unistd_64.h", "linux/fs.h");
+            "asm/termbits.h", "asm/ioctls.h", "errno.h", "time.h", "linux/memfd.h", "linux/kvm.h", "asm/unistd_64.h", "linux/fs.h",
+            "sys/socket.h", "sys/un.h");
 
     /** Constants whose Java name is not the C macro's, mapped to the C expression. */
     private static final Map<String, String> RENAMED = Map.of(

@@ -25,7 +25,7 @@ public final class CProbe {
             Path c = dir.resolve("probe.c");
             Path exe = dir.resolve("probe");
             Files.writeString(c, source);
-            Process cc = new ProcessBuilder("gcc", "-std=gnu11", "-O0", "-o", exe.toString(), c.toString())
+            Process cc = new ProcessBuilder("gcc", "-std=gnu11", "-D_GNU_SOURCE", "-O0", "-o", exe.toString(), c.toString())
                     .redirectErrorStream(true).start();
             String ccOut = new String(cc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!cc.waitFor(120, TimeUnit.SECONDS) || cc.exitValue() != 0) {
