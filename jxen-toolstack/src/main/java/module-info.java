@@ -8,6 +8,7 @@ module org.jxen.toolstack {
     requires transitive org.jxen.xenstore;
     requires com.fasterxml.jackson.databind;
     requires jdk.net;
+    requires org.jxen.sys;
     exports org.jxen.toolstack.config;
     exports org.jxen.toolstack.domain;
     exports org.jxen.toolstack.daemon;
