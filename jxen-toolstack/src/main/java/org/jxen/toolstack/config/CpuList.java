@@ -126,6 +126,25 @@ public record CpuList(List<Term> terms) {
         return out;
     }
 
+    /** {@code all}: every CPU of the host. */
+    public static CpuList all() {
+        return new CpuList(List.of(new Term(false, false, true, 0, 0)));
+    }
+
+    /** The CPUs set in {@code cpus} as ranges ({@code 0-3,6}), or {@code all} when that is every host CPU. */
+    public static CpuList of(BitSet cpus, int hostCpus) {
+        if (cpus.cardinality() == hostCpus && cpus.nextClearBit(0) == hostCpus) {
+            return all();
+        }
+        List<Term> terms = new java.util.ArrayList<>();
+        for (int i = cpus.nextSetBit(0); i >= 0; ) {
+            int end = cpus.nextClearBit(i) - 1;
+            terms.add(new Term(false, false, false, i, end));
+            i = cpus.nextSetBit(end + 1);
+        }
+        return new CpuList(terms);
+    }
+
     /** The list as xl.cfg would write it. */
     @Override
     public String toString() {

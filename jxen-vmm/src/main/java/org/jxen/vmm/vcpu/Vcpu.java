@@ -51,6 +51,8 @@ public final class Vcpu {
     private final Regs regs = new Regs();
     private final Sregs sregs = new Sregs();
     private volatile Thread thread;
+    /** The vCPU thread's kernel thread id (gettid), once it runs; 0 before. */
+    private volatile int tid;
     private volatile ThreadKick kick;
     private volatile State state = State.CREATED;
     private volatile long exits;
@@ -127,7 +129,21 @@ public final class Vcpu {
         watchdogExits = e;
     }
 
+    /** The vCPU's thread, once started; null before. */
+    public Thread thread() {
+        return thread;
+    }
+
+    /**
+     * The vCPU thread's kernel thread id, once it runs (0 before): for CPU time and state from
+     * {@code /proc/self/task/TID/stat}, and for affinity ({@code xl vcpu-pin}).
+     */
+    public int tid() {
+        return tid;
+    }
+
     private void loop() {
+        tid = org.jxen.sys.LibC.gettid();
         try {
             kick = ThreadKick.forCurrentThread();
             kvm.setSignalMask(kick.runMask());

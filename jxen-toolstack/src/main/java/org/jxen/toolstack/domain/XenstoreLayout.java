@@ -1,0 +1,144 @@
+package org.jxen.toolstack.domain;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+import org.jxen.xenstore.server.XenstoreServer;
+import org.jxen.xenstore.store.Access;
+import org.jxen.xenstore.store.Caller;
+import org.jxen.xenstore.store.Perms;
+import org.jxen.xenstore.store.Store;
+import org.jxen.xenstore.wire.XsException;
+
+/**
+ * A domain's XenStore tree as libxl writes it when it makes a domain
+ * ({@code libxl__domain_make} and {@code libxl__build_post}; paths in Xen's
+ * docs/misc/xenstore-paths.pandoc), and removes it when the domain goes. Three permission sets,
+ * as libxl's: read-only to the guest ({@code roperm}: owner Domain-0, the guest may read),
+ * the guest's own ({@code rwperm}: owner the guest), and Domain-0's alone.
+ *
+ * <p>Called on control threads; each method is one step under the server's lock.
+ */
+final class XenstoreLayout {
+    private final XenstoreServer xs;
+
+    XenstoreLayout(XenstoreServer xs) {
+        this.xs = xs;
+    }
+
+    static String domainPath(int domid) {
+        return "/local/domain/" + domid;
+    }
+
+    static String vmPath(UUID uuid) {
+        return "/vm/" + uuid;
+    }
+
+    private static Perms readOnly(int domid) {
+        return new Perms(List.of(new Perms.Entry(0, Access.NONE), new Perms.Entry(domid, Access.READ)));
+    }
+
+    private static Perms guestOwned(int domid) {
+        return Perms.of(domid, Access.NONE);
+    }
+
+    private interface StoreStep {
+        void run(Store s) throws XsException;
+    }
+
+    private void inStore(StoreStep step) {
+        xs.withStore(s -> {
+            try {
+                step.run(s);
+            } catch (XsException e) {
+                throw new IllegalStateException("XenStore refused the toolstack: " + e.getMessage(), e);
+            }
+            return null;
+        });
+    }
+
+    private static void put(Store s, String path, String value, Perms perms) throws XsException {
+        s.write(s, Caller.DOM0, path, value.getBytes(StandardCharsets.UTF_8));
+        s.setPerms(s, Caller.DOM0, path, perms);
+    }
+
+    /** Domain-0's own entries, as xen-init-dom0 writes them at boot. */
+    void writeDomain0(long memoryKiB, int vcpus) {
+        inStore(s -> {
+            Perms dom0 = Perms.of(0, Access.NONE);
+            put(s, "/local/domain/0/name", "Domain-0", dom0);
+            put(s, "/local/domain/0/domid", "0", dom0);
+            put(s, "/local/domain/0/memory/target", Long.toString(memoryKiB), dom0);
+            put(s, "/local/domain/0/memory/static-max", Long.toString(memoryKiB), dom0);
+            for (int i = 0; i < vcpus; i++) {
+                put(s, "/local/domain/0/cpu/" + i + "/availability", "online", dom0);
+            }
+        });
+    }
+
+    /** Everything a new domain has, and {@code @introduceDomain}. */
+    void create(int domid, String name, UUID uuid, long targetKiB, long maxKiB, int vcpus, int maxVcpus, Instant start) {
+        String dom = domainPath(domid);
+        String vm = vmPath(uuid);
+        Perms ro = readOnly(domid);
+        Perms rw = guestOwned(domid);
+        inStore(s -> {
+            put(s, vm, "", ro);
+            put(s, vm + "/uuid", uuid.toString(), ro);
+            put(s, vm + "/name", name, ro);
+            put(s, vm + "/start_time", String.format("%d.%02d", start.getEpochSecond(), start.getNano() / 10_000_000), ro);
+            put(s, dom, "", ro);
+            put(s, dom + "/vm", vm, ro);
+            put(s, dom + "/name", name, ro);
+            put(s, dom + "/domid", Integer.toString(domid), ro);
+            put(s, dom + "/memory/static-max", Long.toString(maxKiB), ro);
+            put(s, dom + "/memory/target", Long.toString(targetKiB), ro);
+            put(s, dom + "/memory/videoram", "-1", ro);
+            for (int i = 0; i < maxVcpus; i++) {
+                put(s, dom + "/cpu/" + i + "/availability", i < vcpus ? "online" : "offline", ro);
+            }
+            put(s, dom + "/control", "", ro);
+            put(s, dom + "/control/shutdown", "", rw);
+            put(s, dom + "/control/feature-poweroff", "", rw);
+            put(s, dom + "/control/feature-reboot", "", rw);
+            put(s, dom + "/control/sysrq", "", rw);
+            put(s, dom + "/device", "", ro);
+            put(s, dom + "/data", "", rw);
+            put(s, dom + "/drivers", "", rw);
+            put(s, dom + "/attr", "", rw);
+            put(s, dom + "/messages", "", rw);
+            put(s, dom + "/feature", "", rw);
+            // The serial console jxend multiplexes (xenconsoled's "ioemu" console of HVM guests).
+            put(s, dom + "/console", "", ro);
+            put(s, dom + "/console/type", "ioemu", ro);
+            put(s, dom + "/console/limit", Integer.toString(1 << 20), ro);
+        });
+        xs.introduceDomain(domid, 0, 0);
+    }
+
+    /** Writes {@code value} where the guest's shutdown watch looks (libxl__domain_pvcontrol_write). */
+    void requestShutdown(int domid, String value) {
+        inStore(s -> s.write(s, Caller.DOM0, domainPath(domid) + "/control/shutdown", value.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    void rename(int domid, UUID uuid, String name) {
+        inStore(s -> {
+            s.write(s, Caller.DOM0, domainPath(domid) + "/name", name.getBytes(StandardCharsets.UTF_8));
+            s.write(s, Caller.DOM0, vmPath(uuid) + "/name", name.getBytes(StandardCharsets.UTF_8));
+        });
+    }
+
+    /** Removes the domain's tree and fires {@code @releaseDomain}. */
+    void remove(int domid, UUID uuid) {
+        inStore(s -> {
+            for (String p : List.of(domainPath(domid), vmPath(uuid))) {
+                if (s.get(p) != null) {
+                    s.rm(s, Caller.DOM0, p);
+                }
+            }
+        });
+        xs.releaseDomain(domid);
+    }
+}

@@ -1,0 +1,308 @@
+package org.jxen.toolstack.domain;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+import org.jxen.toolstack.config.DomainConfigSpec;
+import org.jxen.toolstack.config.XlConfig;
+import org.jxen.vmm.machine.HostFacts;
+import org.jxen.vmm.vcpu.ShutdownReason;
+import org.jxen.xenstore.server.XenstoreServer;
+import org.jxen.xenstore.store.Caller;
+import org.jxen.xenstore.store.Quota;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The lifecycle, with fake guests: what xl and the API see, and what XenStore holds. */
+class DomainManagerTest {
+    static final HostFacts HOST = new HostFacts(HostFacts.KvmKind.HARDWARE, "kvm_intel", 8L << 30, 4, "6.1.0", "test cpu");
+    @TempDir
+    Path dir;
+    XenstoreServer xs = new XenstoreServer(Quota.XEN_DEFAULTS);
+    FakeGuests guests = new FakeGuests();
+    DomainManager m;
+
+    @BeforeEach
+    void start() throws IOException {
+        m = new DomainManager(xs, dir.resolve("state"), dir.resolve("log"), guests, HOST);
+    }
+
+    @AfterEach
+    void stop() {
+        m.close();
+    }
+
+    static DomainConfigSpec config(String text) throws Exception {
+        return DomainConfigSpec.from(XlConfig.parse("test.cfg", text));
+    }
+
+    static DomainConfigSpec named(String name, String... extra) throws Exception {
+        return config("name = \"" + name + "\"\ntype = \"pvh\"\nkernel = \"/k.elf\"\nmemory = 64\n" + String.join("\n", extra) + "\n");
+    }
+
+    String read(String path) {
+        return xs.withStore(s -> {
+            try {
+                return new String(s.read(s, Caller.DOM0, path), StandardCharsets.UTF_8);
+            } catch (Exception e) {
+                return null;
+            }
+        });
+    }
+
+    static void await(BooleanSupplier condition, String what) throws InterruptedException {
+        long end = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                throw new AssertionError("timed out waiting until " + what);
+            }
+            Thread.sleep(5);
+        }
+    }
+
+    @Test
+    void createsDomainsWithIncreasingIdsAndTheirXenstoreTree() throws Exception {
+        DomainInfo a = m.create(named("a"), CreateOptions.DEFAULT);
+        DomainInfo b = m.create(named("b"), CreateOptions.DEFAULT);
+        assertThat(a.domid()).isEqualTo(1);
+        assertThat(b.domid()).isEqualTo(2);
+        assertThat(m.list()).extracting(DomainInfo::name).containsExactly("Domain-0", "a", "b");
+        assertThat(m.list().get(0).memoryMiB()).isEqualTo(8192);
+        assertThat(read("/local/domain/1/name")).isEqualTo("a");
+        assertThat(read("/local/domain/1/domid")).isEqualTo("1");
+        assertThat(read("/local/domain/1/memory/target")).isEqualTo("65536");
+        assertThat(read("/local/domain/1/vm")).isEqualTo("/vm/" + a.uuid());
+        assertThat(read("/vm/" + a.uuid() + "/name")).isEqualTo("a");
+        assertThat(read("/local/domain/1/cpu/0/availability")).isEqualTo("online");
+        assertThat(read("/local/domain/0/name")).isEqualTo("Domain-0");
+        // The guest may write its own control node, and only read the rest.
+        String perms = xs.withStore(s -> {
+            try {
+                return s.getPerms(s, Caller.DOM0, "/local/domain/1/control/shutdown") + " / "
+                        + s.getPerms(s, Caller.DOM0, "/local/domain/1/name");
+            } catch (Exception e) {
+                return e.toString();
+            }
+        });
+        assertThat(perms).isEqualTo("n1 / n0 r1");
+        m.destroy("a");
+        assertThat(m.create(named("c"), CreateOptions.DEFAULT).domid()).as("domids are not reused").isEqualTo(3);
+    }
+
+    @Test
+    void refusesBadConfigsWithXlsWords() throws Exception {
+        m.create(named("web"), CreateOptions.DEFAULT);
+        assertThatThrownBy(() -> m.create(named("web"), CreateOptions.DEFAULT)).hasMessage("domain with name \"web\" already exists")
+                .extracting(e -> ((DomainException) e).kind()).isEqualTo(DomainException.Kind.EXISTS);
+        assertThatThrownBy(() -> m.create(config("name=\"h\"\ntype=\"hvm\"\n"), CreateOptions.DEFAULT))
+                .hasMessageContaining("needs firmware");
+        assertThatThrownBy(() -> m.create(config("name=\"n\"\ntype=\"pvh\"\n"), CreateOptions.DEFAULT))
+                .hasMessageContaining("gives no kernel");
+        assertThatThrownBy(() -> m.rename("web", "42")).hasMessageContaining("is a number");
+        assertThatThrownBy(() -> m.destroy("nosuch")).hasMessage("'nosuch' is an invalid domain identifier");
+        assertThatThrownBy(() -> m.destroy("0")).hasMessage("Cannot destroy privileged domain 0.");
+        guests.refuse = "/k.elf is not a kernel jxen can boot";
+        assertThatThrownBy(() -> m.create(named("bad"), CreateOptions.DEFAULT)).hasMessage("/k.elf is not a kernel jxen can boot");
+        assertThat(m.list()).extracting(DomainInfo::name).containsExactly("Domain-0", "web");
+        assertThat(read("/local/domain/2/name")).as("a failed create leaves no tree").isNull();
+    }
+
+    @Test
+    void poweroffDestroysByDefaultAndRemovesTreeAndRecord() throws Exception {
+        DomainInfo d = m.create(named("p"), CreateOptions.DEFAULT);
+        assertThat(dir.resolve("state/domains/1.json")).exists();
+        var gone = m.gone(d.domid());
+        guests.last().end(ShutdownReason.POWEROFF);
+        gone.get(20, TimeUnit.SECONDS);
+        assertThat(m.list()).hasSize(1);
+        assertThat(read("/local/domain/1/name")).isNull();
+        assertThat(read("/vm/" + d.uuid() + "/name")).isNull();
+        assertThat(dir.resolve("state/domains/1.json")).doesNotExist();
+        assertThat(guests.last().closed).isTrue();
+        assertThat(Files.readString(dir.resolve("log/xl-p.log"))).contains("shut down: poweroff").contains("destroyed");
+    }
+
+    @Test
+    void rebootRestartsWithTheSameIdAndName() throws Exception {
+        m.create(named("r"), CreateOptions.DEFAULT);
+        FakeGuests.FakeGuest first = guests.last();
+        first.end(ShutdownReason.REBOOT);
+        await(() -> guests.built.size() == 2 && guests.last().started, "the domain restarted");
+        assertThat(first.closed).isTrue();
+        assertThat(m.find("r").domid()).isEqualTo(1);
+        assertThat(guests.last().spec.name()).isEqualTo("r");
+    }
+
+    @Test
+    void aPreservedCrashStaysListedAsCrashedUntilDestroyed() throws Exception {
+        m.create(named("c", "on_crash = \"preserve\""), CreateOptions.DEFAULT);
+        guests.last().end(ShutdownReason.CRASH);
+        await(() -> {
+            try {
+                return m.find("c").stateLetters().equals("----c-");
+            } catch (DomainException e) {
+                return false;
+            }
+        }, "the domain shows as crashed");
+        assertThat(m.find("c").shutdownReason()).contains("crash");
+        m.destroy("c");
+        assertThat(m.list()).hasSize(1);
+    }
+
+    @Test
+    void renameRestartKeepsTheOldOneUnderANewNameAndStartsAFreshDomain() throws Exception {
+        m.create(named("rr", "on_reboot = \"rename-restart\""), CreateOptions.DEFAULT);
+        guests.last().end(ShutdownReason.REBOOT);
+        await(() -> m.list().size() == 3, "a new domain was created");
+        List<DomainInfo> l = m.list();
+        assertThat(l.get(1).domid()).isEqualTo(1);
+        assertThat(l.get(1).name()).startsWith("rr--");
+        assertThat(l.get(1).stateLetters()).isEqualTo("---s--");
+        assertThat(l.get(2).domid()).isEqualTo(2);
+        assertThat(l.get(2).name()).isEqualTo("rr");
+        assertThat(read("/local/domain/1/name")).startsWith("rr--");
+    }
+
+    @Test
+    void coredumpDestroyWritesTheCoreThenDestroys() throws Exception {
+        DomainInfo d = m.create(named("cd", "on_crash = \"coredump-destroy\""), CreateOptions.DEFAULT);
+        var gone = m.gone(d.domid());
+        guests.last().end(ShutdownReason.CRASH);
+        gone.get(20, TimeUnit.SECONDS);
+        try (var files = Files.list(dir.resolve("state/dump"))) {
+            List<Path> cores = files.toList();
+            assertThat(cores).hasSize(1);
+            assertThat(cores.get(0).getFileName().toString()).startsWith("cd.").endsWith(".core");
+            assertThat(Files.readString(cores.get(0))).isEqualTo("core of cd");
+        }
+    }
+
+    @Test
+    void shutdownWritesControlShutdownAndPressesThePowerButton() throws Exception {
+        DomainInfo d = m.create(named("s"), CreateOptions.DEFAULT);
+        var gone = m.gone(d.domid());
+        FakeGuests.FakeGuest g = guests.last();
+        m.shutdown("s", false, false);
+        assertThat(g.buttonPresses).isEqualTo(1);
+        gone.get(20, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void rebootWithoutPvDriversNeedsForceAsInXen() throws Exception {
+        m.create(named("rb"), CreateOptions.DEFAULT);
+        assertThatThrownBy(() -> m.shutdown("rb", true, false)).hasMessageContaining("Use \"-F\" to fallback to ACPI reset");
+        assertThat(read("/local/domain/1/control/shutdown")).isEqualTo("reboot");
+        m.shutdown("rb", true, true);
+        await(() -> guests.built.size() == 2, "the domain was reset and restarted");
+    }
+
+    @Test
+    void aGuestThatIgnoresThePowerButtonCannotBeShutDown() throws Exception {
+        m.create(named("deaf"), CreateOptions.DEFAULT);
+        guests.last().buttonEnabled = false;
+        assertThatThrownBy(() -> m.shutdown("deaf", false, false)).hasMessageContaining("xl destroy stops it");
+    }
+
+    @Test
+    void pauseRenameAndStates() throws Exception {
+        m.create(named("x"), CreateOptions.DEFAULT);
+        m.pause("x");
+        assertThat(m.find("x").stateLetters()).isEqualTo("--p---");
+        assertThat(guests.last().paused).isTrue();
+        m.unpause("1");
+        assertThat(m.find("x").stateLetters()).isEqualTo("-b----");
+        m.rename("x", "y");
+        assertThat(m.find("y").domid()).isEqualTo(1);
+        assertThat(read("/local/domain/1/name")).isEqualTo("y");
+        m.create(named("z"), CreateOptions.DEFAULT);
+        assertThatThrownBy(() -> m.rename("z", "y")).hasMessageContaining("already exists");
+        assertThatThrownBy(() -> m.setVcpus("y", 4)).hasMessageContaining("hot-plug");
+    }
+
+    @Test
+    void createPausedStartsPaused() throws Exception {
+        m.create(named("pp"), new CreateOptions(true, java.util.Optional.empty()));
+        assertThat(guests.last().paused).isTrue();
+        assertThat(m.find("pp").stateLetters()).isEqualTo("--p---");
+    }
+
+    @Test
+    void aLateConsoleReaderSeesTheBootMessagesAndTypesToTheGuest() throws Exception {
+        m.create(named("con"), CreateOptions.DEFAULT);
+        try (ConsoleAttachment a = m.console("con")) {
+            byte[] got = a.output().readNBytes("booted con\n".length());
+            assertThat(new String(got, StandardCharsets.UTF_8)).isEqualTo("booted con\n");
+            a.input().write("ls\r".getBytes(StandardCharsets.UTF_8));
+            assertThat(guests.last().typed.toString()).isEqualTo("ls\r");
+        }
+        await(() -> Files.exists(dir.resolve("log/console/guest-con.log")), "the console log exists");
+    }
+
+    @Test
+    void recordsOfAPreviousJxendAreReportedAsLost() throws Exception {
+        m.create(named("old"), CreateOptions.DEFAULT);
+        // A new manager on the same state directory, as after kill -9 of jxend.
+        DomainManager again = new DomainManager(new XenstoreServer(Quota.XEN_DEFAULTS), dir.resolve("state"),
+                dir.resolve("log"), new FakeGuests(), HOST);
+        assertThat(again.dmesg(false)).contains("domain 1 (old) did not survive the end of the previous jxend");
+        assertThat(dir.resolve("state/domains/1.json")).doesNotExist();
+        assertThat(again.list()).hasSize(1);
+        again.close();
+    }
+
+    @Test
+    void manyThreadsCreatingAndDestroyingKeepIdsUniqueAndLeaveNothing() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        List<Future<List<Integer>>> futures = new ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            int thread = t;
+            futures.add(pool.submit(() -> {
+                List<Integer> ids = new ArrayList<>();
+                for (int i = 0; i < 25; i++) {
+                    DomainInfo d = m.create(named("t" + thread + "-" + i), CreateOptions.DEFAULT);
+                    ids.add(d.domid());
+                    m.list();
+                    m.destroy(Integer.toString(d.domid()));
+                }
+                return ids;
+            }));
+        }
+        Set<Integer> all = new HashSet<>();
+        for (Future<List<Integer>> f : futures) {
+            all.addAll(f.get(60, TimeUnit.SECONDS));
+        }
+        pool.shutdown();
+        assertThat(all).hasSize(100);
+        assertThat(m.list()).hasSize(1);
+        try (var files = Files.list(dir.resolve("state/domains"))) {
+            assertThat(files.toList()).isEmpty();
+        }
+        Object node = xs.withStore(s -> s.get("/local/domain/5"));
+        assertThat(node).isNull();
+    }
+
+    @Test
+    void hostInfoCountsTheMemoryDomainsTake() throws Exception {
+        m.create(named("mem"), CreateOptions.DEFAULT);
+        assertThat(m.hostInfo()).containsEntry("total_memory", "8192").containsEntry("free_memory", "8128")
+                .containsEntry("nr_cpus", "4").containsEntry("kvm_kind", "hardware");
+        assertThat(m.hostInfo().keySet()).startsWith("host", "release", "version", "machine", "nr_cpus");
+    }
+}
