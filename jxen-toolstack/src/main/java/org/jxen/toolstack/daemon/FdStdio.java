@@ -43,6 +43,11 @@ final class FdStdio implements Stdio {
         this.error = writer(err, "standard error");
     }
 
+    @Override
+    public void endInput() {
+        cancel();
+    }
+
     void cancel() {
         try {
             cancel.signal();

@@ -26,6 +26,13 @@ public interface Stdio extends AutoCloseable {
      */
     AutoCloseable rawMode() throws java.io.IOException;
 
+    /**
+     * Makes reads of {@link #in()} end (EOF), now and from now on: a command that reads its input
+     * on one thread stops it this way when it finishes on another (xl console, when the domain
+     * goes).
+     */
+    void endInput();
+
     /** Restores any raw mode and closes the descriptors; idempotent. */
     @Override
     void close();

@@ -140,7 +140,7 @@ public final class DomainManager implements Domains, AutoCloseable {
 
     private synchronized Domain domain(String domSpec) throws DomainException {
         if (domSpec == null || domSpec.isEmpty()) {
-            throw new DomainException(DomainException.Kind.NOT_FOUND, "'' is an invalid domain identifier");
+            throw new DomainException(DomainException.Kind.NOT_FOUND, " is an invalid domain identifier (rc=-6)");
         }
         if (domSpec.chars().allMatch(Character::isDigit) && domSpec.length() < 10) {
             Domain d = domains.get(Integer.parseInt(domSpec));
@@ -154,7 +154,7 @@ public final class DomainManager implements Domains, AutoCloseable {
                 }
             }
         }
-        throw new DomainException(DomainException.Kind.NOT_FOUND, "'" + domSpec + "' is an invalid domain identifier");
+        throw new DomainException(DomainException.Kind.NOT_FOUND, domSpec + " is an invalid domain identifier (rc=-6)");
     }
 
     private static boolean isDomain0(String domSpec) {
@@ -206,7 +206,10 @@ public final class DomainManager implements Domains, AutoCloseable {
             states.add(DomainState.DYING);
         }
         if (d.preservedReason != null) {
-            states.add(d.preservedReason == ShutdownReason.CRASH ? DomainState.CRASHED : DomainState.SHUTDOWN);
+            states.add(DomainState.SHUTDOWN);
+            if (d.preservedReason == ShutdownReason.CRASH) {
+                states.add(DomainState.CRASHED);
+            }
         } else if (d.guest != null) {
             boolean running = false;
             for (int tid : d.guest.vcpuThreads()) {

@@ -47,7 +47,7 @@ final class FakeDomains implements Domains {
                 return d;
             }
         }
-        throw new DomainException(DomainException.Kind.NOT_FOUND, domSpec + " is an invalid domain identifier");
+        throw new DomainException(DomainException.Kind.NOT_FOUND, domSpec + " is an invalid domain identifier (rc=-6)");
     }
 
     @Override

@@ -116,7 +116,7 @@ class DomainManagerTest {
         assertThatThrownBy(() -> m.create(config("name=\"n\"\ntype=\"pvh\"\n"), CreateOptions.DEFAULT))
                 .hasMessageContaining("gives no kernel");
         assertThatThrownBy(() -> m.rename("web", "42")).hasMessageContaining("is a number");
-        assertThatThrownBy(() -> m.destroy("nosuch")).hasMessage("'nosuch' is an invalid domain identifier");
+        assertThatThrownBy(() -> m.destroy("nosuch")).hasMessage("nosuch is an invalid domain identifier (rc=-6)");
         assertThatThrownBy(() -> m.destroy("0")).hasMessage("Cannot destroy privileged domain 0.");
         guests.refuse = "/k.elf is not a kernel jxen can boot";
         assertThatThrownBy(() -> m.create(named("bad"), CreateOptions.DEFAULT)).hasMessage("/k.elf is not a kernel jxen can boot");
@@ -156,7 +156,7 @@ class DomainManagerTest {
         guests.last().end(ShutdownReason.CRASH);
         await(() -> {
             try {
-                return m.find("c").stateLetters().equals("----c-");
+                return m.find("c").stateLetters().equals("---sc-");
             } catch (DomainException e) {
                 return false;
             }

@@ -1,0 +1,221 @@
+package org.jxen.cli.xl;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import org.jxen.toolstack.domain.DomainException;
+import org.jxen.toolstack.domain.DomainInfo;
+import org.jxen.toolstack.domain.DomainState;
+import org.jxen.toolstack.domain.VcpuInfo;
+
+/** The commands that report: Xen's {@code xl_info.c} and {@code xl_vcpu.c} listings, in their formats. */
+final class Info {
+    /** Xen's shutdown reason letters, indexed by libxl_shutdown_reason (xl_info.c). */
+    static final String REASON_LETTERS = "-rscwS";
+    static final List<String> REASONS = List.of("poweroff", "reboot", "suspend", "crash", "watchdog", "soft_reset");
+
+    private Info() {}
+
+    static int list(XlContext ctx, Getopt.Parsed a) throws Exception {
+        List<DomainInfo> rows;
+        if (a.operands().isEmpty()) {
+            rows = ctx.domains.list();
+        } else if (a.operands().size() == 1) {
+            rows = List.of(ctx.domains.find(a.operands().get(0)));
+        } else {
+            Xl.help(ctx.out, "list");
+            return 1;
+        }
+        if (a.has('l')) {
+            List<ObjectNode> out = new ArrayList<>();
+            for (DomainInfo d : rows) {
+                d.config().ifPresent(c -> out.add(ConfigJson.domain(d.domid(), c)));
+            }
+            ctx.out.println(ConfigJson.list(out));
+            return 0;
+        }
+        boolean verbose = a.has('v');
+        ctx.out.print("Name                                        ID   Mem VCPUs\tState\tTime(s)");
+        if (verbose) {
+            ctx.out.print("   UUID                            Reason-Code\tSecurity Label");
+        }
+        ctx.out.println();
+        for (DomainInfo d : rows) {
+            ctx.out.printf("%-40s %5d %5d %5d     %s  %8.1f", d.name(), d.domid(), d.memoryMiB(), d.vcpus(), states(d),
+                    d.cpuSeconds());
+            if (verbose) {
+                ctx.out.print(" " + d.uuid());
+                int reason = d.shutdownReason().map(REASONS::indexOf).orElse(-1);
+                ctx.out.print(reason >= 0 ? String.format(" %8x", reason) : String.format(" %8s", "-"));
+                ctx.out.printf(" %16s", "-");
+            }
+            ctx.out.println();
+        }
+        return 0;
+    }
+
+    /** The six state columns as xl prints them: r b p s, the shutdown reason's letter, d. */
+    static String states(DomainInfo d) {
+        char[] c = DomainState.letters(d.states()).toCharArray();
+        int reason = d.shutdownReason().map(REASONS::indexOf).orElse(-1);
+        c[4] = reason >= 0 && d.states().contains(DomainState.SHUTDOWN) ? REASON_LETTERS.charAt(reason) : '-';
+        return new String(c);
+    }
+
+    static int domid(XlContext ctx, Getopt.Parsed a) {
+        String name = a.operands().get(0);
+        for (DomainInfo d : ctx.domains.list()) {
+            if (d.name().equals(name)) {
+                ctx.out.println(d.domid());
+                return 0;
+            }
+        }
+        ctx.err.println("Can't get domid of domain name '" + name + "', maybe this domain does not exist.");
+        return 1;
+    }
+
+    static int domname(XlContext ctx, Getopt.Parsed a) {
+        String id = a.operands().get(0);
+        if (!id.matches("\\d{1,9}")) {
+            ctx.err.println("Invalid domain id.\n");
+            return 1;
+        }
+        for (DomainInfo d : ctx.domains.list()) {
+            if (d.domid() == Integer.parseInt(id)) {
+                ctx.out.println(d.name());
+                return 0;
+            }
+        }
+        ctx.err.println("Can't get domain name of domain id '" + Integer.parseInt(id) + "', maybe this domain does not exist.");
+        return 1;
+    }
+
+    static int uptime(XlContext ctx, Getopt.Parsed a) throws DomainException {
+        boolean shortMode = a.has('s');
+        List<DomainInfo> rows = new ArrayList<>();
+        if (a.operands().isEmpty()) {
+            rows.addAll(ctx.domains.list());
+        } else {
+            for (String d : a.operands()) {
+                rows.add(ctx.domains.find(d));
+            }
+        }
+        Instant now = Instant.now();
+        if (!shortMode) {
+            ctx.out.printf("%-33s %4s %s%n", "Name", "ID", "Uptime");
+        }
+        String clock = LocalTime.now().format(DateTimeFormatter.ofPattern("HH:mm:ss"));
+        for (DomainInfo d : rows) {
+            long up = Math.max(0, Duration.between(d.created(), now).toSeconds());
+            if (shortMode) {
+                ctx.out.printf(" %s up %s, %s (%d)%n", clock, uptime(up, true), d.name(), d.domid());
+            } else {
+                ctx.out.printf("%-33s %4d %s%n", d.name(), d.domid(), uptime(up, false));
+            }
+        }
+        return 0;
+    }
+
+    /** xl's uptime_to_string: "1 day,  2:03:04", "3 days, 1:02" in short mode. */
+    static String uptime(long seconds, boolean shortMode) {
+        long day = seconds / 86400;
+        long hour = seconds % 86400 / 3600;
+        long min = seconds % 3600 / 60;
+        long sec = seconds % 60;
+        String days = day > 1 ? day + " days, " : day == 1 ? "1 day, " : "";
+        return shortMode ? String.format("%s%2d:%02d", days, hour, min) : String.format("%s%2d:%02d:%02d", days, hour, min, sec);
+    }
+
+    static int info(XlContext ctx, Getopt.Parsed a) {
+        Map<String, String> info = ctx.domains.hostInfo();
+        String only = a.operands().isEmpty() ? null : a.operands().get(0);
+        for (Map.Entry<String, String> e : info.entrySet()) {
+            if (only == null || only.equals(e.getKey())) {
+                ctx.out.printf("%-23s: %s%n", e.getKey(), e.getValue());
+            }
+        }
+        return 0;
+    }
+
+    static int dmesg(XlContext ctx, Getopt.Parsed a) {
+        ctx.out.print(ctx.domains.dmesg(a.has('c')));
+        return 0;
+    }
+
+    static int top(XlContext ctx, Getopt.Parsed a) throws InterruptedException {
+        if (!a.has('b')) {
+            ctx.err.println("xl top: the interactive screen is not supported yet; use batch mode: xl top -b [-i N] [-d SECONDS]");
+            return 1;
+        }
+        int iterations;
+        double delay;
+        try {
+            iterations = a.has('i') ? Integer.parseInt(a.value('i')) : Integer.MAX_VALUE;
+            delay = a.has('d') ? Double.parseDouble(a.value('d')) : 3;
+        } catch (NumberFormatException e) {
+            ctx.err.println("xl top: -i takes a count and -d seconds: " + e.getMessage());
+            return Xl.EXIT_USAGE;
+        }
+        if (iterations < 1 || !(delay > 0) || delay > 3600) {
+            ctx.err.println("xl top: -i must be at least 1 and -d between 0 and 3600 seconds");
+            return Xl.EXIT_USAGE;
+        }
+        Map<Integer, Double> lastCpu = new HashMap<>();
+        long lastNanos = System.nanoTime();
+        long total = Long.parseLong(ctx.domains.hostInfo().getOrDefault("total_memory", "0")) << 10;
+        for (int i = 0; i < iterations && !ctx.cancelled(); i++) {
+            if (i > 0) {
+                Thread.sleep((long) (delay * 1000));
+            }
+            long now = System.nanoTime();
+            double wall = (now - lastNanos) / 1e9;
+            lastNanos = now;
+            ctx.out.println("      NAME  STATE   CPU(sec) CPU(%)     MEM(k) MEM(%)  MAXMEM(k) MAXMEM(%) VCPUS NETS NETTX(k) "
+                    + "NETRX(k) VBDS   VBD_OO   VBD_RD   VBD_WR  VBD_RSECT  VBD_WSECT SSID");
+            for (DomainInfo d : ctx.domains.list()) {
+                Double before = lastCpu.put(d.domid(), d.cpuSeconds());
+                double pct = before == null || wall <= 0 ? 0 : 100 * (d.cpuSeconds() - before) / wall;
+                long mem = d.memoryMiB() << 10;
+                long max = d.maxMemoryMiB() << 10;
+                ctx.out.printf("%10.10s %6s %10d %6.1f %10d %6.1f %10d %9.1f %5d %4d %8d %8d %4d %8d %8d %8d %10d %10d %4d%n",
+                        d.name(), states(d).replace('-', '-'), (long) d.cpuSeconds(), pct, mem,
+                        total == 0 ? 0 : 100.0 * mem / total, max, total == 0 ? 0 : 100.0 * max / total, d.vcpus(), 0, 0, 0,
+                        0, 0, 0, 0, 0, 0, 0);
+            }
+            ctx.out.flush();
+        }
+        return 0;
+    }
+
+    static int vcpuList(XlContext ctx, Getopt.Parsed a) throws DomainException {
+        List<VcpuInfo> rows = new ArrayList<>();
+        if (a.operands().isEmpty()) {
+            rows.addAll(ctx.domains.vcpus(null));
+        } else {
+            for (String d : a.operands()) {
+                rows.addAll(ctx.domains.vcpus(d));
+            }
+        }
+        ctx.out.printf("%-32s %5s %5s %5s %5s %9s %s%n", "Name", "ID", "VCPU", "CPU", "State", "Time(s)",
+                "Affinity (Hard / Soft)");
+        for (VcpuInfo v : rows) {
+            String state = switch (v.state()) {
+                case 'r' -> "r--";
+                case 'b' -> "-b-";
+                case 'p' -> "--p";
+                default -> "---";
+            };
+            ctx.out.printf("%-32s %5d %5d %5s %5s %9.1f %s / %s%n", v.name(), v.domid(), v.vcpu(),
+                    v.cpu() < 0 ? "-" : Integer.toString(v.cpu()), state, v.cpuSeconds(), v.hardAffinity(), v.softAffinity());
+        }
+        return 0;
+    }
+}
