@@ -147,7 +147,9 @@ class JxendIT {
         assertThat(host.start().status()).isZero();
         Result r = host.xl(dir, "create", "-n", "web.cfg", "memory=96");
         assertThat(r.status()).as(r.stderr()).isZero();
-        assertThat(r.stdout()).contains("\"name\": \"web\"").contains("96");
+        assertThat(r.stdout()).contains("\"name\": \"web\"").contains("\"target_memkb\": 98304")
+                .contains("\"kernel\": \"" + dir.resolve("hello.elf") + "\"");
+        assertThat(r.stderr()).isEqualTo("Parsing config from web.cfg\n");
         Result missing = host.xl("create", "-n", "web.cfg");
         assertThat(missing.status()).isEqualTo(1);
         assertThat(missing.stderr()).contains("web.cfg");
