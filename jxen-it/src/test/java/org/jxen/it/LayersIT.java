@@ -24,19 +24,29 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class LayersIT {
     /** Package → packages it must never import (prefix match). */
-    static final Map<String, List<String>> NEVER = Map.of(
-            "org.jxen.vmm.memory", List.of("org.jxen.vmm.bus", "org.jxen.vmm.device", "org.jxen.vmm.vcpu",
-                    "org.jxen.vmm.machine", "org.jxen.vmm.boot", "org.jxen.vmm.acpi"),
-            "org.jxen.vmm.bus", List.of("org.jxen.vmm.device", "org.jxen.vmm.vcpu", "org.jxen.vmm.machine", "org.jxen.kvm"),
-            "org.jxen.vmm.device", List.of("org.jxen.vmm.vcpu", "org.jxen.vmm.machine", "org.jxen.vmm.boot", "org.jxen.kvm",
-                    "org.jxen.sys"),
-            "org.jxen.vmm.acpi", List.of("org.jxen.vmm.device", "org.jxen.vmm.vcpu", "org.jxen.vmm.machine", "org.jxen.kvm",
-                    "org.jxen.sys", "org.jxen.vmm.memory"),
-            "org.jxen.vmm.boot", List.of("org.jxen.vmm.device", "org.jxen.vmm.vcpu", "org.jxen.vmm.machine", "org.jxen.kvm",
-                    "org.jxen.vmm.bus"),
-            "org.jxen.vmm.vcpu", List.of("org.jxen.vmm.machine", "org.jxen.vmm.device", "org.jxen.vmm.acpi"),
-            "org.jxen.kvm", List.of("org.jxen.vmm"),
-            "org.jxen.sys", List.of("org.jxen.kvm", "org.jxen.vmm"));
+    static final Map<String, List<String>> NEVER = Map.ofEntries(
+            Map.entry("org.jxen.vmm.memory", List.of("org.jxen.vmm.bus", "org.jxen.vmm.device", "org.jxen.vmm.vcpu",
+                    "org.jxen.vmm.machine", "org.jxen.vmm.boot", "org.jxen.vmm.acpi")),
+            Map.entry("org.jxen.vmm.bus", List.of("org.jxen.vmm.device", "org.jxen.vmm.vcpu", "org.jxen.vmm.machine",
+                    "org.jxen.kvm")),
+            Map.entry("org.jxen.vmm.device", List.of("org.jxen.vmm.vcpu", "org.jxen.vmm.machine", "org.jxen.vmm.boot",
+                    "org.jxen.kvm", "org.jxen.sys")),
+            Map.entry("org.jxen.vmm.acpi", List.of("org.jxen.vmm.device", "org.jxen.vmm.vcpu", "org.jxen.vmm.machine",
+                    "org.jxen.kvm", "org.jxen.sys", "org.jxen.vmm.memory")),
+            Map.entry("org.jxen.vmm.boot", List.of("org.jxen.vmm.device", "org.jxen.vmm.vcpu", "org.jxen.vmm.machine",
+                    "org.jxen.kvm", "org.jxen.vmm.bus")),
+            Map.entry("org.jxen.vmm.vcpu", List.of("org.jxen.vmm.machine", "org.jxen.vmm.device", "org.jxen.vmm.acpi")),
+            Map.entry("org.jxen.kvm", List.of("org.jxen.vmm")),
+            Map.entry("org.jxen.sys", List.of("org.jxen.kvm", "org.jxen.vmm")),
+            // The xl.cfg language is pure: libxlu's job, no VMM, no store, nothing of the daemon.
+            Map.entry("org.jxen.toolstack.config", List.of("org.jxen.sys", "org.jxen.kvm", "org.jxen.vmm", "org.jxen.xenstore",
+                    "org.jxen.toolstack.domain", "org.jxen.toolstack.daemon", "org.jxen.toolstack.api")),
+            // Domains know nothing of how they are reached (daemon, API) or of the xl commands.
+            Map.entry("org.jxen.toolstack.domain", List.of("org.jxen.toolstack.daemon", "org.jxen.toolstack.api",
+                    "org.jxen.cli")),
+            Map.entry("org.jxen.toolstack.api", List.of("org.jxen.toolstack.daemon", "org.jxen.cli")),
+            Map.entry("org.jxen.toolstack.daemon", List.of("org.jxen.cli")),
+            Map.entry("org.jxen.cli.xl", List.of("org.jxen.cli.jxend", "org.jxen.cli.run")));
 
     static final Pattern IMPORT = Pattern.compile("^import (?:static )?([\\w.]+)", Pattern.MULTILINE);
     static final Pattern PACKAGE = Pattern.compile("^package ([\\w.]+);", Pattern.MULTILINE);
