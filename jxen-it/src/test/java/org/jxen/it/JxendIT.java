@@ -105,6 +105,15 @@ class JxendIT {
     }
 
     @Test
+    void anUnwritableLogDirectoryIsReportedBeforeStarting() throws Exception {
+        Path notADir = Files.writeString(tmp.resolve("file"), "x");
+        host.env().put("JXEN_LOGDIR", notADir.resolve("log").toString());
+        Result r = host.start();
+        assertOneLine(r, "jxend: cannot write the log " + notADir.resolve("log/jxend.log"), "JXEN_LOGDIR");
+        assertThat(host.apiSocket()).doesNotExist();
+    }
+
+    @Test
     void xlStartsJxendWhenNoneRunsAndSaysSoUnderDashV() throws Exception {
         Result r = host.xl("-v", "list");
         assertThat(r.status()).as(r.stderr()).isZero();
