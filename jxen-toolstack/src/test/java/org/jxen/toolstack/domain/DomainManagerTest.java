@@ -106,6 +106,39 @@ class DomainManagerTest {
         assertThat(m.create(named("c"), CreateOptions.DEFAULT).domid()).as("domids are not reused").isEqualTo(3);
     }
 
+    /** A privileged XenStore client in the same process: the events its watches get. */
+    static final class Watcher extends org.jxen.xenstore.server.Connection {
+        final java.util.List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        Watcher() {
+            super(0, true, "test watcher");
+        }
+
+        @Override
+        protected void deliverEvent(org.jxen.xenstore.wire.XsPacket packet) {
+            events.add(new String(packet.payload(), StandardCharsets.UTF_8).replace('\0', ' ').strip());
+        }
+
+        @Override
+        protected void shutdownTransport() {
+        }
+    }
+
+    @Test
+    void createAndDestroyFireIntroduceAndReleaseDomain() throws Exception {
+        Watcher w = new Watcher();
+        xs.connect(w);
+        for (String node : List.of("@introduceDomain", "@releaseDomain")) {
+            xs.handle(w, org.jxen.xenstore.wire.XsPacket.of(org.jxen.xenstore.wire.XsOp.WATCH, 1, 0,
+                    (node + "\0t\0").getBytes(StandardCharsets.UTF_8)), reply -> { });
+        }
+        w.events.clear();
+        m.create(named("watched"), CreateOptions.DEFAULT);
+        assertThat(w.events).containsExactly("@introduceDomain t");
+        m.destroy("watched");
+        assertThat(w.events).containsExactly("@introduceDomain t", "@releaseDomain t");
+    }
+
     @Test
     void refusesBadConfigsWithXlsWords() throws Exception {
         m.create(named("web"), CreateOptions.DEFAULT);
