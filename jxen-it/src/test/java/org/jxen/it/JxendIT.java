@@ -174,6 +174,68 @@ class JxendIT {
         assertThat(host.xl("list").status()).isZero();
     }
 
+    /** Open descriptors and threads of a process, from /proc. */
+    static long[] fdsAndThreads(long pid) throws Exception {
+        long fds;
+        try (var s = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
+            fds = s.count();
+        }
+        long threads = Files.readAllLines(Path.of("/proc", Long.toString(pid), "status")).stream()
+                .filter(l -> l.startsWith("Threads:")).mapToLong(l -> Long.parseLong(l.substring(8).strip())).findFirst()
+                .orElseThrow();
+        return new long[] {fds, threads};
+    }
+
+    @Test
+    void manyCommandsGoodAndBadLeaveNoDescriptorOrThreadBehind() throws Exception {
+        Files.writeString(tmp.resolve("bad.cfg"), "name = \"bad\"\nmemory = = 4\n");
+        assertThat(host.start().status()).isZero();
+        long pid = host.daemon().orElseThrow().pid();
+        List<List<String>> commands = List.of(List.of("list"), List.of("info"), List.of("create", "bad.cfg"),
+                List.of("console", "nosuch"), List.of("destroy", "nosuch"), List.of("list", "-z"), List.of("help", "create"));
+        for (List<String> c : commands) {
+            host.xl(tmp, c.toArray(String[]::new));
+        }
+        long[] before = fdsAndThreads(pid);
+        for (int i = 0; i < 200; i++) {
+            List<String> c = commands.get(i % commands.size());
+            Result r = host.xl(tmp, c.toArray(String[]::new));
+            assertThat(r.status()).isBetween(0, 2);
+        }
+        long[] after = fdsAndThreads(pid);
+        assertThat(after[0]).as("open descriptors of jxend after 200 xl commands").isLessThanOrEqualTo(before[0] + 2);
+        assertThat(after[1]).as("threads of jxend after 200 xl commands").isLessThanOrEqualTo(before[1] + 2);
+    }
+
+    @Test
+    void concurrentXlAndApiClientsAreAllServed() throws Exception {
+        assertThat(host.start().status()).isZero();
+        List<java.util.concurrent.Callable<Integer>> work = new java.util.ArrayList<>();
+        for (int t = 0; t < 8; t++) {
+            boolean api = t % 2 == 0;
+            work.add(() -> {
+                int ok = 0;
+                for (int i = 0; i < 15; i++) {
+                    Result r = api
+                            ? host.exec(List.of("curl", "-sS", "--unix-socket", host.apiSocket().toString(), "http://localhost/v1/domains"), null)
+                            : host.xl("list");
+                    if (r.status() == 0 && r.stdout().contains("Domain-0")) {
+                        ok++;
+                    }
+                }
+                return ok;
+            });
+        }
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try {
+            for (var f : pool.invokeAll(work)) {
+                assertThat(f.get()).isEqualTo(15);
+            }
+        } finally {
+            pool.shutdown();
+        }
+    }
+
     @Test
     void anUnknownDomainGetsXensMessage() throws Exception {
         assertThat(host.start().status()).isZero();
