@@ -357,12 +357,64 @@ public final class DomainManager implements Domains, AutoCloseable {
                 g.pause();
             }
             g.start();
+            applyAffinity(d, g);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             g.destroy("interrupted while starting");
         }
         g.outcome().whenComplete((o, ex) -> Thread.ofVirtual().name("domain-" + d.domid + "-end")
                 .start(() -> ended(d, g, ex == null ? o : new Outcome(ShutdownReason.CRASH, String.valueOf(ex)))));
+    }
+
+    /**
+     * The config's {@code cpus} as the vCPU threads' affinity (sched_setaffinity), once they
+     * run: one list for all, or one per vCPU; {@code nodes:} through the host's NUMA nodes.
+     */
+    private void applyAffinity(Domain d, Guest g) {
+        Optional<DomainConfigSpec.CpuAffinity> hard = d.config.vcpus().hardAffinity();
+        if (hard.isEmpty()) {
+            return;
+        }
+        List<Integer> tids = g.vcpuThreads();
+        for (int i = 0; i < tids.size(); i++) {
+            CpuList list = switch (hard.get()) {
+                case DomainConfigSpec.CpuAffinity.AllVcpus a -> a.cpus();
+                case DomainConfigSpec.CpuAffinity.PerVcpu p -> i < p.cpus().size() ? p.cpus().get(i) : null;
+            };
+            if (list == null || tids.get(i) <= 0) {
+                continue;
+            }
+            BitSet cpus = list.resolve(host.hostCpus(), DomainManager::nodeCpus);
+            if (cpus.isEmpty()) {
+                d.log("cpus = \"" + list + "\" names no CPU of this host for vCPU " + i + "; it runs unpinned");
+                continue;
+            }
+            try {
+                LibC.setAffinity(tids.get(i), cpus);
+            } catch (SysException e) {
+                d.log("cannot pin vCPU " + i + " to " + list + ": " + e.getMessage());
+            }
+        }
+    }
+
+    /** The CPUs of NUMA node {@code n} ({@code /sys/devices/system/node/nodeN/cpulist}); empty if none. */
+    static BitSet nodeCpus(int n) {
+        BitSet b = new BitSet();
+        try {
+            String list = Files.readString(Path.of("/sys/devices/system/node/node" + n + "/cpulist")).strip();
+            for (String part : list.split(",")) {
+                if (part.isBlank()) {
+                    continue;
+                }
+                String[] r = part.split("-");
+                int first = Integer.parseInt(r[0].strip());
+                int last = r.length == 2 ? Integer.parseInt(r[1].strip()) : first;
+                b.set(first, last + 1);
+            }
+        } catch (IOException | RuntimeException e) {
+            // No such node on this host: no CPUs.
+        }
+        return b;
     }
 
     // --- a guest's end: the on_* actions ---
@@ -720,7 +772,7 @@ public final class DomainManager implements Domains, AutoCloseable {
         synchronized (this) {
             tids = d.guest.vcpuThreads();
         }
-        BitSet cpus = hard.resolve(host.hostCpus(), n -> n == 0 ? allCpus() : new BitSet());
+        BitSet cpus = hard.resolve(host.hostCpus(), DomainManager::nodeCpus);
         if (cpus.isEmpty()) {
             throw new DomainException(DomainException.Kind.INVALID, "CPU list " + hard + " names no CPU of this host (0-"
                     + (host.hostCpus() - 1) + ")");
@@ -742,12 +794,6 @@ public final class DomainManager implements Domains, AutoCloseable {
             }
         }
         d.log("vCPU " + (vcpu < 0 ? "all" : Integer.toString(vcpu)) + " pinned to " + hard);
-    }
-
-    private BitSet allCpus() {
-        BitSet b = new BitSet();
-        b.set(0, host.hostCpus());
-        return b;
     }
 
     @Override

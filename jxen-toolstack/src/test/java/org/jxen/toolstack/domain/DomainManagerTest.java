@@ -270,6 +270,21 @@ class DomainManagerTest {
     }
 
     @Test
+    void cpusFromTheConfigAndVcpuPinSetTheVcpuThreadsAffinity() throws Exception {
+        guests.realThreads = true;
+        m.create(named("pinned", "cpus = \"0\""), CreateOptions.DEFAULT);
+        int tid = guests.last().tid;
+        java.util.BitSet zero = new java.util.BitSet();
+        zero.set(0);
+        assertThat(org.jxen.sys.LibC.getAffinity(tid)).isEqualTo(zero);
+        assertThat(m.vcpus("pinned")).singleElement().satisfies(v -> assertThat(v.hardAffinity().toString()).isEqualTo("0"));
+        m.pinVcpu("pinned", 0, org.jxen.toolstack.config.CpuList.all(), null);
+        assertThat(org.jxen.sys.LibC.getAffinity(tid).cardinality()).isEqualTo(Runtime.getRuntime().availableProcessors());
+        assertThatThrownBy(() -> m.pinVcpu("pinned", 3, org.jxen.toolstack.config.CpuList.all(), null))
+                .hasMessageContaining("has no vCPU 3");
+    }
+
+    @Test
     void createPausedStartsPaused() throws Exception {
         m.create(named("pp"), new CreateOptions(true, java.util.Optional.empty()));
         assertThat(guests.last().paused).isTrue();

@@ -20,13 +20,15 @@ import org.jxen.vmm.vcpu.ShutdownReason;
 final class FakeGuests implements GuestFactory {
     final List<FakeGuest> built = new CopyOnWriteArrayList<>();
     volatile String refuse;
+    /** Give each guest a real (parked) thread as its vCPU, for affinity tests. */
+    volatile boolean realThreads;
 
     @Override
     public Guest build(MachineSpec spec, Uart8250.Sink console) throws DomainException {
         if (refuse != null) {
             throw new DomainException(DomainException.Kind.FAILED, refuse);
         }
-        FakeGuest g = new FakeGuest(spec, console);
+        FakeGuest g = new FakeGuest(spec, console, realThreads);
         built.add(g);
         return g;
     }
@@ -45,10 +47,14 @@ final class FakeGuests implements GuestFactory {
         volatile boolean closed;
         volatile int buttonPresses;
         volatile boolean buttonEnabled = true;
+        final boolean realThread;
+        volatile int tid;
+        final java.util.concurrent.CountDownLatch stop = new java.util.concurrent.CountDownLatch(1);
 
-        FakeGuest(MachineSpec spec, Uart8250.Sink console) {
+        FakeGuest(MachineSpec spec, Uart8250.Sink console, boolean realThread) {
             this.spec = spec;
             this.console = console;
+            this.realThread = realThread;
         }
 
         void print(String s) {
@@ -62,7 +68,20 @@ final class FakeGuests implements GuestFactory {
         }
 
         @Override
-        public void start() {
+        public void start() throws InterruptedException {
+            if (realThread) {
+                java.util.concurrent.CountDownLatch running = new java.util.concurrent.CountDownLatch(1);
+                Thread.ofPlatform().daemon(true).start(() -> {
+                    tid = org.jxen.sys.LibC.gettid();
+                    running.countDown();
+                    try {
+                        stop.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
+                running.await();
+            }
             started = true;
             print("booted " + spec.name() + "\n");
         }
@@ -105,7 +124,7 @@ final class FakeGuests implements GuestFactory {
 
         @Override
         public List<Integer> vcpuThreads() {
-            return List.of();
+            return realThread ? List.of(tid) : List.of();
         }
 
         @Override
@@ -122,6 +141,7 @@ final class FakeGuests implements GuestFactory {
         @Override
         public void close() {
             closed = true;
+            stop.countDown();
         }
     }
 }
