@@ -79,6 +79,18 @@ class JxendIT {
     }
 
     @Test
+    void sigtermRemovesTheSocketsAndThePidFile() throws Exception {
+        assertThat(host.start().status()).isZero();
+        ProcessHandle daemon = host.daemon().orElseThrow();
+        daemon.destroy();
+        daemon.onExit().get(60, TimeUnit.SECONDS);
+        assertThat(host.apiSocket()).doesNotExist();
+        assertThat(host.runDir().resolve("xl.sock")).doesNotExist();
+        assertThat(host.pidFile()).doesNotExist();
+        assertThat(host.xenstoreSocket()).doesNotExist();
+    }
+
+    @Test
     void aSecondJxendIsRefusedAndTheFirstCarriesOn() throws Exception {
         assertThat(host.start().status()).isZero();
         long pid = host.daemon().orElseThrow().pid();
