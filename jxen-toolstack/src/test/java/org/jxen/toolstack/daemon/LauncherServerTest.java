@@ -156,6 +156,51 @@ class LauncherServerTest {
         assertThat(finish(q).status()).isEqualTo(7);
     }
 
+    /** Runs {@code shell} on a pseudo-terminal (script(1)); returns what the terminal showed. */
+    private Result onTerminal(String shell) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder("script", "-qec", shell, "/dev/null").directory(dir.toFile());
+        pb.environment().put("JXEN_RUNDIR", dir.resolve("run").toString());
+        Process p = pb.start();
+        p.getOutputStream().close();
+        return finish(p);
+    }
+
+    @Test
+    void rawModeIsRestoredWhenTheCommandEndsAndWhenTheClientIsKilled() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/script")), "script (bsdutils) is not installed");
+        CompletableFuture<Integer> client = new CompletableFuture<>();
+        start(inv -> {
+            try (AutoCloseable raw = inv.stdio().rawMode()) {
+                inv.stdio().out().write(("raw=" + inv.stdio().stdinIsTerminal() + "\r\n").getBytes(StandardCharsets.UTF_8));
+                if (inv.argv().get(0).equals("hold")) {
+                    client.complete(inv.peer().pid());
+                    inv.cancelled().get(60, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+            return 0;
+        });
+        // The command returns: the terminal is back in canonical mode before xl exits.
+        Result r = onTerminal(xl + " done; stty -a");
+        assertThat(r.out()).contains("raw=true").containsPattern("[^-]icanon").containsPattern("[^-]echo ");
+        // The client is killed while the command holds the terminal raw: jxend restores it.
+        Thread killer = Thread.ofVirtual().start(() -> {
+            try {
+                ProcessHandle.of(client.get(60, TimeUnit.SECONDS)).ifPresent(ProcessHandle::destroyForcibly);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        // After xl is killed, the shell waits (bounded) until the terminal is canonical again.
+        Result k = onTerminal(xl + " hold; for i in $(seq 200); do stty -a | grep -q -- '-icanon' || break; sleep 0.05; done; "
+                + "stty -a");
+        killer.join();
+        assertThat(k.out()).contains("raw=true").containsPattern("[^-]icanon").containsPattern("[^-]echo ");
+    }
+
     @Test
     void aMalformedClientIsRefusedAndTheServerCarriesOn() throws Exception {
         start(inv -> 5);
