@@ -104,15 +104,7 @@ class XenstoredDaemonIT {
     }
 
     static CompletableFuture<String> readAll(InputStream in) {
-        CompletableFuture<String> f = new CompletableFuture<>();
-        Thread.ofVirtual().start(() -> {
-            try {
-                f.complete(new String(in.readAllBytes(), StandardCharsets.UTF_8));
-            } catch (IOException e) {
-                f.completeExceptionally(e);
-            }
-        });
-        return f;
+        return org.jxen.testkit.JxendHost.readAll(in);
     }
 
     /** Exit status 1, nothing on stdout, one line naming the problem (and at most the --help hint). */

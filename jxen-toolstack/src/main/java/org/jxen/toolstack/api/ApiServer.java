@@ -11,12 +11,7 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.GroupPrincipal;
-import java.nio.file.attribute.PosixFileAttributeView;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -63,20 +58,12 @@ public final class ApiServer implements AutoCloseable {
      * @param group the access group ({@code jxen}), or empty for root and the daemon's user only
      */
     public static ApiServer start(Path path, ControlApi api, Optional<String> group) throws IOException {
-        Files.createDirectories(path.toAbsolutePath().getParent());
-        removeStale(path);
+        SocketFiles.prepare(path);
         ServerSocketChannel ch = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         Object key;
         try {
             ch.bind(UnixDomainSocketAddress.of(path));
-            if (group.isPresent()) {
-                GroupPrincipal g = path.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(group.get());
-                Files.getFileAttributeView(path, PosixFileAttributeView.class).setGroup(g);
-                Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-rw----"));
-            } else {
-                Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
-            }
-            key = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+            key = SocketFiles.restrict(path, group);
         } catch (IOException | RuntimeException e) {
             ch.close();
             Files.deleteIfExists(path);
@@ -85,24 +72,6 @@ public final class ApiServer implements AutoCloseable {
         ApiServer s = new ApiServer(path, ch, api, group, key);
         s.acceptor.start();
         return s;
-    }
-
-    /** A socket file there that accepts connections is a live daemon: refuse. Otherwise remove it. */
-    static void removeStale(Path path) throws IOException {
-        if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        if (!Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isOther()) {
-            throw new IOException("cannot listen on " + path + ": it exists and is not a socket");
-        }
-        try (SocketChannel probe = SocketChannel.open(UnixDomainSocketAddress.of(path))) {
-            throw new IOException("another jxend is already listening on " + path);
-        } catch (IOException refused) {
-            if (refused.getMessage() != null && refused.getMessage().startsWith("another jxend")) {
-                throw refused;
-            }
-            Files.delete(path);
-        }
     }
 
     public Path path() {
@@ -198,13 +167,6 @@ public final class ApiServer implements AutoCloseable {
         for (SocketChannel c : open) {
             c.close();
         }
-        try {
-            Object now = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
-            if (fileKey != null && fileKey.equals(now)) {
-                Files.delete(path);
-            }
-        } catch (java.nio.file.NoSuchFileException e) {
-            // Already gone.
-        }
+        SocketFiles.removeIfOwn(path, fileKey);
     }
 }

@@ -3,12 +3,7 @@ package org.jxen.toolstack.daemon;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.GroupPrincipal;
-import java.nio.file.attribute.PosixFileAttributeView;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -16,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.jxen.sys.Errno;
+import org.jxen.toolstack.api.SocketFiles;
 import org.jxen.sys.EventFd;
 import org.jxen.sys.Fd;
 import org.jxen.sys.LibC;
@@ -62,17 +58,7 @@ public final class LauncherServer implements AutoCloseable {
      * A stale socket file (nobody answers) is replaced; a live one is another jxend.
      */
     public static LauncherServer start(Path path, CommandRunner runner, AccessPolicy policy) throws IOException {
-        Files.createDirectories(path.toAbsolutePath().getParent());
-        if (Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
-            if (!Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isOther()) {
-                throw new IOException("cannot listen on " + path + ": it exists and is not a socket");
-            }
-            try (UnixSocket probe = UnixSocket.connect(path.toString())) {
-                throw new IOException("another jxend is already listening on " + path);
-            } catch (SysException refused) {
-                Files.delete(path);
-            }
-        }
+        SocketFiles.prepare(path);
         UnixSocket s;
         try {
             s = UnixSocket.listen(path.toString(), 64);
@@ -81,15 +67,7 @@ public final class LauncherServer implements AutoCloseable {
         }
         Object key;
         try {
-            if (policy.groupName().isPresent()) {
-                GroupPrincipal g = path.getFileSystem().getUserPrincipalLookupService()
-                        .lookupPrincipalByGroupName(policy.groupName().get());
-                Files.getFileAttributeView(path, PosixFileAttributeView.class).setGroup(g);
-                Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-rw----"));
-            } else {
-                Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
-            }
-            key = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+            key = SocketFiles.restrict(path, policy.groupName());
         } catch (IOException | RuntimeException e) {
             s.close();
             Files.deleteIfExists(path);
@@ -267,13 +245,6 @@ public final class LauncherServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         socket.close();
-        try {
-            Object now = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
-            if (fileKey != null && fileKey.equals(now)) {
-                Files.delete(path);
-            }
-        } catch (java.nio.file.NoSuchFileException e) {
-            // Already gone.
-        }
+        SocketFiles.removeIfOwn(path, fileKey);
     }
 }
