@@ -127,7 +127,7 @@ class LayersIT {
         Path lib = root.resolve("lib");
         Files.createDirectories(lib);
         Files.createDirectories(root.resolve("bin"));
-        for (String launcher : List.of("jxen-env", "jxen-run", "jxen-xenstored")) {
+        for (String launcher : List.of("jxen-env", "jxen-run", "jxen-xenstored", "jxend")) {
             Files.copy(Checkout.bin(launcher), root.resolve("bin").resolve(launcher), StandardCopyOption.COPY_ATTRIBUTES);
         }
         try (Stream<Path> jars = Files.list(Checkout.root().resolve("jxen-cli/target/lib"))) {
@@ -141,9 +141,9 @@ class LayersIT {
         assertThat(cache).as("AOT cache written by the training run").isNotEmptyFile();
 
         Path agent = NativeAccessProbe.agentJar(tmp);
-        for (Path launcher : List.of(root.resolve("bin/jxen-run"), root.resolve("bin/jxen-xenstored"))) {
+        for (Path launcher : List.of(root.resolve("bin/jxen-run"), root.resolve("bin/jxen-xenstored"), root.resolve("bin/jxend"))) {
             Path report = tmp.resolve(launcher.getFileName() + ".report");
-            // --help runs the daemon in the foreground too, so both launchers exec the JVM directly.
+            // --help runs the daemons in the foreground too, so every launcher execs the JVM directly.
             Launched probe = launch(launcher, Map.of("JXEN_JVM_OPTS", "-javaagent:" + agent + "=" + report), "--help");
             assertThat(report).as(launcher.getFileName() + " did not run the probe; output: " + probe.output()).exists();
             Map<String, String> r = NativeAccessProbe.read(report);
