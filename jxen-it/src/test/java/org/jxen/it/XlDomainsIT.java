@@ -134,6 +134,33 @@ class XlDomainsIT {
     }
 
     @Test
+    void twoHundredCreateDestroyRoundsLeaveNoDescriptorThreadOrMemoryBehind() throws Exception {
+        config("loop", "shutdown", "cmdline = \"action=halt\"");
+        long pid = host.daemon().orElseThrow().pid();
+        for (int i = 0; i < 20; i++) {
+            assertThat(xl("create", "loop.cfg").status()).isZero();
+            assertThat(xl("destroy", "loop").status()).isZero();
+        }
+        long[] before = JxendIT.fdsAndThreads(pid);
+        long rssBefore = rss(pid);
+        for (int i = 0; i < 200; i++) {
+            assertThat(xl("create", "loop.cfg").status()).isZero();
+            assertThat(xl("destroy", "loop").status()).isZero();
+        }
+        long[] after = JxendIT.fdsAndThreads(pid);
+        assertThat(after[0]).as("descriptors").isLessThanOrEqualTo(before[0] + 2);
+        assertThat(after[1]).as("threads").isLessThanOrEqualTo(before[1] + 2);
+        assertThat(rss(pid)).as("RSS without guest memory, KiB").isLessThan(rssBefore + 32 * 1024);
+    }
+
+    /** RssAnon + RssFile of a process, KiB: its own memory, not the guests' memfds (RssShmem). */
+    static long rss(long pid) throws Exception {
+        return Files.readAllLines(Path.of("/proc", Long.toString(pid), "status")).stream()
+                .filter(l -> l.startsWith("RssAnon:") || l.startsWith("RssFile:"))
+                .mapToLong(l -> Long.parseLong(l.replaceAll("[^0-9]", ""))).sum();
+    }
+
+    @Test
     void twentyDomainsAtOnceThenNoneLeft() throws Exception {
         for (int i = 0; i < 20; i++) {
             config("d" + i, "shutdown", "cmdline = \"action=halt\"");
