@@ -17,7 +17,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -104,11 +107,30 @@ static int start_jxend(const char *jxend)
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+/*
+ * Several xl started together with no jxend must start one jxend, not race to start several:
+ * the first takes an exclusive lock on RUNDIR/.xl-start.lock, the others wait for it and then
+ * find jxend answering. Without a usable run directory, no lock (the start then reports).
+ */
+static int lock_start(const char *rundir)
+{
+    char path[PATH_MAX];
+    mkdir(rundir, 0755);
+    snprintf(path, sizeof(path), "%s/.xl-start.lock", rundir);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd >= 0)
+        while (flock(fd, LOCK_EX) < 0 && errno == EINTR)
+            ;
+    return fd;
+}
+
 int main(int argc, char **argv)
 {
     const char *rundir = getenv("JXEN_RUNDIR");
+    if (!rundir || !*rundir)
+        rundir = "/run/jxen";
     char sock[PATH_MAX];
-    snprintf(sock, sizeof(sock), "%s/xl.sock", rundir && *rundir ? rundir : "/run/jxen");
+    snprintf(sock, sizeof(sock), "%s/xl.sock", rundir);
 
     /* -v among xl's global options (before the command): say what the launcher does. */
     int verbose = 0;
@@ -148,6 +170,11 @@ int main(int argc, char **argv)
     memcpy(b.data + 4, le, 4);
 
     int fd = try_connect(sock);
+    int lock = -1;
+    if (fd < 0 && (errno == ENOENT || errno == ECONNREFUSED)) {
+        lock = lock_start(rundir);
+        fd = try_connect(sock);
+    }
     if (fd < 0 && (errno == ENOENT || errno == ECONNREFUSED)) {
         int why = errno;
         char self[PATH_MAX], jxend[PATH_MAX + 8];
@@ -180,6 +207,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "xl: cannot connect to jxend at %s: %s\n", sock, strerror(errno));
         return 1;
     }
+    if (lock >= 0)
+        close(lock);
 
     /* The payload, with our three standard descriptors on its first byte. */
     int fds[3] = {0, 1, 2};

@@ -137,6 +137,28 @@ class JxendIT {
     }
 
     @Test
+    void severalXlStartedTogetherStartOneJxend() throws Exception {
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            List<java.util.concurrent.Future<Result>> runs = new java.util.ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                runs.add(pool.submit(() -> host.xl("list")));
+            }
+            for (var f : runs) {
+                Result r = f.get();
+                assertThat(r.status()).as(r.stderr()).isZero();
+                assertThat(r.stderr()).isEmpty();
+            }
+        } finally {
+            pool.shutdown();
+        }
+        long pid = host.daemon().orElseThrow().pid();
+        assertThat(ProcessHandle.of(pid)).isPresent();
+        // A second jxend started in the race would have said so in the log it appends to.
+        assertThat(Files.readString(host.logDir().resolve("jxend.log"))).doesNotContain("already running");
+    }
+
+    @Test
     void xlWithNoJxendAndNoWayToStartOneSaysSoInOneLine() throws Exception {
         Path lonely = tmp.resolve("lonely");
         Files.createDirectories(lonely);
