@@ -240,6 +240,16 @@ class LauncherServerTest {
         assertThat(r.err()).isEqualTo("xl: permission denied: jxend admits root, uid 0; uid 65534 is none of them\n");
     }
 
+    @net.jqwik.api.Property(tries = 500)
+    void anyBytesDecodeOrAreRefusedWithASentence(@net.jqwik.api.ForAll byte[] payload) {
+        try {
+            LauncherRequest r = LauncherRequest.decode(payload);
+            assertThat(r.cwd().isAbsolute()).isTrue();
+        } catch (LauncherRequest.BadRequest e) {
+            assertThat(e.getMessage()).isNotBlank();
+        }
+    }
+
     @Test
     void decodeRefusesWhatBreaksTheLayout() {
         byte[] ok = LauncherRequest.encode(List.of("list", "-l"), "/tmp", Map.of("TERM", "xterm"));
