@@ -63,7 +63,7 @@ class XlTest {
 
     @Test
     void createDryRunPrintsTheConfigWithOverrides() throws Exception {
-        XlHarness.Result r = xl.run(new XlHarness.MemoryStdio(new byte[0]), dir, new CompletableFuture<>(), "create", "-n",
+        XlHarness.Result r = xl.run(new XlHarness.MemoryStdio(new byte[0]), dir, new CompletableFuture<>(), "create", "--dryrun",
                 "web.cfg", "memory=128", "vcpus=2");
         assertThat(r.status()).isZero();
         assertThat(r.err()).isEqualTo("Parsing config from web.cfg\n");
