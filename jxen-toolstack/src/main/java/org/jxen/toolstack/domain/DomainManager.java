@@ -292,7 +292,13 @@ public final class DomainManager implements Domains, AutoCloseable {
         }
         warnings(config).forEach(d::log);
         try {
-            launch(d, g, options.paused());
+            try {
+                launch(d, g, options.paused());
+            } catch (DomainException e) {
+                // Destroyed while being built: whatever of its tree the destroy did not see goes too.
+                store.remove(d.domid, d.uuid);
+                throw e;
+            }
             records.save(new DomainRecords.Record(d.domid, name, d.uuid.toString(), d.created.toString(),
                     options.configFile().map(Path::toString).orElse(null)));
         } catch (IOException e) {
@@ -346,9 +352,17 @@ public final class DomainManager implements Domains, AutoCloseable {
         throw new DomainException(DomainException.Kind.FAILED, "every domain id is in use");
     }
 
-    /** Starts {@code g} as {@code d}'s guest and watches for its end. */
+    /**
+     * Starts {@code g} as {@code d}'s guest and watches for its end. A domain destroyed (or a
+     * jxend stopping) while its VM was being built does not get it: the VM is closed unstarted.
+     */
     private void launch(Domain d, Guest g, boolean paused) throws DomainException {
         synchronized (this) {
+            if (d.dying || closed || domains.get(d.domid) != d) {
+                g.close();
+                throw new DomainException(DomainException.Kind.FAILED, "domain " + d.domid + " (" + d.name
+                        + ") was destroyed while it was being built");
+            }
             d.guest = g;
             d.paused = paused;
         }
@@ -477,12 +491,6 @@ public final class DomainManager implements Domains, AutoCloseable {
                 c.boot().ramdisk().map(Path::of).orElse(null), c.boot().cmdline().orElse(""));
         try {
             Guest g = factory.build(spec, d.console);
-            synchronized (this) {
-                if (d.dying || closed) {
-                    g.close();
-                    return;
-                }
-            }
             d.log("restarting");
             launch(d, g, false);
         } catch (DomainException e) {

@@ -285,6 +285,27 @@ class DomainManagerTest {
     }
 
     @Test
+    void aDomainDestroyedWhileItsVmIsBeingBuiltNeverStartsAndLeavesNothing() throws Exception {
+        guests.buildGate = new java.util.concurrent.CountDownLatch(1);
+        DomainConfigSpec racy = named("racy");
+        var create = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return m.create(racy, CreateOptions.DEFAULT);
+            } catch (DomainException e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        });
+        assertThat(guests.building.await(20, TimeUnit.SECONDS)).isTrue();
+        m.destroy("racy");
+        guests.buildGate.countDown();
+        assertThatThrownBy(() -> create.get(20, TimeUnit.SECONDS)).hasMessageContaining("destroyed while it was being built");
+        assertThat(guests.last().started).as("the VM never started").isFalse();
+        assertThat(guests.last().closed).isTrue();
+        assertThat(read("/local/domain/1/name")).isNull();
+        assertThat(m.list()).hasSize(1);
+    }
+
+    @Test
     void createPausedStartsPaused() throws Exception {
         m.create(named("pp"), new CreateOptions(true, java.util.Optional.empty()));
         assertThat(guests.last().paused).isTrue();

@@ -22,9 +22,21 @@ final class FakeGuests implements GuestFactory {
     volatile String refuse;
     /** Give each guest a real (parked) thread as its vCPU, for affinity tests. */
     volatile boolean realThreads;
+    /** When set, a build waits for it (and counts {@link #building} down first). */
+    volatile java.util.concurrent.CountDownLatch buildGate;
+    final java.util.concurrent.CountDownLatch building = new java.util.concurrent.CountDownLatch(1);
 
     @Override
     public Guest build(MachineSpec spec, Uart8250.Sink console) throws DomainException {
+        java.util.concurrent.CountDownLatch gate = buildGate;
+        if (gate != null) {
+            building.countDown();
+            try {
+                gate.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         if (refuse != null) {
             throw new DomainException(DomainException.Kind.FAILED, refuse);
         }
