@@ -31,6 +31,8 @@ import jdk.net.UnixDomainPrincipal;
  */
 public final class ApiServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("org.jxen.toolstack.api");
+    /** Most API connections open at once: each holds a descriptor, and jxend's are its domains' too. */
+    public static final int MAX_CONNECTIONS = 1024;
 
     private final Path path;
     private final ServerSocketChannel channel;
@@ -40,8 +42,11 @@ public final class ApiServer implements AutoCloseable {
     private final Object fileKey;
     private final Set<SocketChannel> open = ConcurrentHashMap.newKeySet();
     private final Thread acceptor;
+    private final int maxConnections;
 
-    private ApiServer(Path path, ServerSocketChannel channel, ControlApi api, Optional<String> group, Object fileKey) {
+    private ApiServer(Path path, ServerSocketChannel channel, ControlApi api, Optional<String> group, Object fileKey,
+            int maxConnections) {
+        this.maxConnections = maxConnections;
         this.path = path;
         this.channel = channel;
         this.api = api;
@@ -58,6 +63,10 @@ public final class ApiServer implements AutoCloseable {
      * @param group the access group ({@code jxen}), or empty for root and the daemon's user only
      */
     public static ApiServer start(Path path, ControlApi api, Optional<String> group) throws IOException {
+        return start(path, api, group, MAX_CONNECTIONS);
+    }
+
+    static ApiServer start(Path path, ControlApi api, Optional<String> group, int maxConnections) throws IOException {
         SocketFiles.prepare(path);
         ServerSocketChannel ch = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         Object key;
@@ -69,7 +78,7 @@ public final class ApiServer implements AutoCloseable {
             Files.deleteIfExists(path);
             throw e;
         }
-        ApiServer s = new ApiServer(path, ch, api, group, key);
+        ApiServer s = new ApiServer(path, ch, api, group, key, maxConnections);
         s.acceptor.start();
         return s;
     }
@@ -87,6 +96,22 @@ public final class ApiServer implements AutoCloseable {
                 return;
             } catch (IOException e) {
                 LOG.log(System.Logger.Level.WARNING, "control API: accept failed: " + e.getMessage());
+                // Out of descriptors, most likely: wait instead of spinning on the same failure.
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException ie) {
+                    return;
+                }
+                continue;
+            }
+            if (open.size() >= maxConnections) {
+                try (c) {
+                    ControlApi.Response r = ControlApi.error(503, "jxend serves at most " + maxConnections
+                            + " API connections at once; close one and try again", null);
+                    HttpCodec.write(Channels.newOutputStream(c), r.status(), r.body(), true);
+                } catch (IOException e) {
+                    // The client went away.
+                }
                 continue;
             }
             open.add(c);

@@ -77,6 +77,25 @@ class ApiServerTest {
     }
 
     @Test
+    void pastItsConnectionLimitTheServerSaysSoAndServesTheOthers() throws Exception {
+        server = ApiServer.start(dir.resolve("jxend.sock"), new ControlApi(new FakeDomains(), "0.1.0"), Optional.empty(), 2);
+        var addr = java.net.UnixDomainSocketAddress.of(server.path());
+        try (var a = java.nio.channels.SocketChannel.open(addr); var b = java.nio.channels.SocketChannel.open(addr)) {
+            // Both held open (keep-alive); a first request on each makes sure the server counts them.
+            for (var ch : List.of(a, b)) {
+                ch.write(java.nio.ByteBuffer.wrap("GET /v1/version HTTP/1.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII)));
+                java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(4096);
+                ch.read(buf);
+                assertThat(new String(buf.array(), 0, buf.position(), StandardCharsets.US_ASCII)).startsWith("HTTP/1.1 200");
+            }
+            try (var c = java.nio.channels.SocketChannel.open(addr)) {
+                String reply = new String(java.nio.channels.Channels.newInputStream(c).readAllBytes(), StandardCharsets.UTF_8);
+                assertThat(reply).startsWith("HTTP/1.1 503").contains("at most 2 API connections");
+            }
+        }
+    }
+
+    @Test
     void aUserWithoutAccessGetsAClearRefusal() throws Exception {
         assumeTrue(has("curl") && has("setpriv"), "curl or setpriv is not installed");
         assumeTrue("root".equals(System.getProperty("user.name")), "needs root to run curl as another user");
