@@ -150,11 +150,7 @@ final class Info {
         return 0;
     }
 
-    static int top(XlContext ctx, Getopt.Parsed a) throws InterruptedException {
-        if (!a.has('b')) {
-            ctx.err.println("xl top: the interactive screen is not supported yet; use batch mode: xl top -b [-i N] [-d SECONDS]");
-            return 1;
-        }
+    static int top(XlContext ctx, Getopt.Parsed a) throws Exception {
         int iterations;
         double delay;
         try {
@@ -168,29 +164,79 @@ final class Info {
             ctx.err.println("xl top: -i must be at least 1 and -d between 0 and 3600 seconds");
             return Xl.EXIT_USAGE;
         }
-        Map<Integer, Double> lastCpu = new HashMap<>();
-        long lastNanos = System.nanoTime();
+        boolean batch = a.has('b') || !ctx.invocation.stdio().stdinIsTerminal();
+        return batch ? topBatch(ctx, iterations, delay) : topScreen(ctx, iterations, delay);
+    }
+
+    private static final String TOP_HEADER = "      NAME  STATE   CPU(sec) CPU(%)     MEM(k) MEM(%)  MAXMEM(k) MAXMEM(%) VCPUS NETS "
+            + "NETTX(k) NETRX(k) VBDS   VBD_OO   VBD_RD   VBD_WR  VBD_RSECT  VBD_WSECT SSID";
+
+    /** One screen of xentop's table; {@code lastCpu} carries each domain's CPU time between screens. */
+    private static void topTable(XlContext ctx, Map<Integer, Double> lastCpu, double wall, String eol) {
         long total = Long.parseLong(ctx.domains.hostInfo().getOrDefault("total_memory", "0")) << 10;
+        ctx.out.print(TOP_HEADER + eol);
+        for (DomainInfo d : ctx.domains.list()) {
+            Double before = lastCpu.put(d.domid(), d.cpuSeconds());
+            double pct = before == null || wall <= 0 ? 0 : 100 * (d.cpuSeconds() - before) / wall;
+            long mem = d.memoryMiB() << 10;
+            long max = d.maxMemoryMiB() << 10;
+            ctx.out.printf("%10.10s %6s %10d %6.1f %10d %6.1f %10d %9.1f %5d %4d %8d %8d %4d %8d %8d %8d %10d %10d %4d" + eol,
+                    d.name(), states(d), (long) d.cpuSeconds(), pct, mem, total == 0 ? 0 : 100.0 * mem / total, max,
+                    total == 0 ? 0 : 100.0 * max / total, d.vcpus(), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+        }
+    }
+
+    private static int topBatch(XlContext ctx, int iterations, double delay) throws InterruptedException {
+        Map<Integer, Double> lastCpu = new HashMap<>();
+        long last = System.nanoTime();
         for (int i = 0; i < iterations && !ctx.cancelled(); i++) {
             if (i > 0) {
+                // The interval the user asked for between screens, not a synchronisation.
                 Thread.sleep((long) (delay * 1000));
             }
             long now = System.nanoTime();
-            double wall = (now - lastNanos) / 1e9;
-            lastNanos = now;
-            ctx.out.println("      NAME  STATE   CPU(sec) CPU(%)     MEM(k) MEM(%)  MAXMEM(k) MAXMEM(%) VCPUS NETS NETTX(k) "
-                    + "NETRX(k) VBDS   VBD_OO   VBD_RD   VBD_WR  VBD_RSECT  VBD_WSECT SSID");
-            for (DomainInfo d : ctx.domains.list()) {
-                Double before = lastCpu.put(d.domid(), d.cpuSeconds());
-                double pct = before == null || wall <= 0 ? 0 : 100 * (d.cpuSeconds() - before) / wall;
-                long mem = d.memoryMiB() << 10;
-                long max = d.maxMemoryMiB() << 10;
-                ctx.out.printf("%10.10s %6s %10d %6.1f %10d %6.1f %10d %9.1f %5d %4d %8d %8d %4d %8d %8d %8d %10d %10d %4d%n",
-                        d.name(), states(d).replace('-', '-'), (long) d.cpuSeconds(), pct, mem,
-                        total == 0 ? 0 : 100.0 * mem / total, max, total == 0 ? 0 : 100.0 * max / total, d.vcpus(), 0, 0, 0,
-                        0, 0, 0, 0, 0, 0, 0);
-            }
+            topTable(ctx, lastCpu, (now - last) / 1e9, "%n");
+            last = now;
             ctx.out.flush();
+        }
+        return 0;
+    }
+
+    /** xentop's screen: redrawn every {@code delay} seconds; q (or Ctrl-C, Ctrl-]) leaves. */
+    private static int topScreen(XlContext ctx, int iterations, double delay) throws Exception {
+        java.util.concurrent.BlockingQueue<Integer> keys = new java.util.concurrent.LinkedBlockingQueue<>();
+        Thread reader = Thread.ofVirtual().name("xl-top-keys").start(() -> {
+            try {
+                for (int k; (k = ctx.invocation.stdio().in().read()) >= 0; ) {
+                    keys.add(k);
+                }
+            } catch (java.io.IOException e) {
+                // The client went away.
+            }
+            keys.add(-1);
+        });
+        Map<Integer, Double> lastCpu = new HashMap<>();
+        long last = System.nanoTime();
+        try (AutoCloseable raw = ctx.invocation.stdio().rawMode()) {
+            for (int i = 0; i < iterations && !ctx.cancelled(); i++) {
+                long now = System.nanoTime();
+                ctx.out.print("\033[H\033[2J");
+                ctx.out.printf("xl top - %s   jxen %s\r%n", LocalTime.now().format(DateTimeFormatter.ofPattern("HH:mm:ss")),
+                        ctx.domains.hostInfo().getOrDefault("xen_version", ""));
+                ctx.out.printf("%d domains\r%n\r%n", ctx.domains.list().size());
+                topTable(ctx, lastCpu, (now - last) / 1e9, "\r%n");
+                ctx.out.print("\r\nq Quit   (batch mode: xl top -b)");
+                ctx.out.flush();
+                last = now;
+                Integer k = keys.poll((long) (delay * 1000), java.util.concurrent.TimeUnit.MILLISECONDS);
+                if (k != null && (k < 0 || k == 'q' || k == 'Q' || k == 3 || k == VmControl.ESCAPE)) {
+                    break;
+                }
+            }
+            ctx.out.print("\r\n");
+        } finally {
+            ctx.invocation.stdio().endInput();
+            reader.join(5000);
         }
         return 0;
     }

@@ -83,7 +83,7 @@ public final class Xl implements CommandRunner {
                     List.of(new Opt("-c", "Clear the buffer after reading it.")), "c", 0, Completion.NONE),
             new XlCommand("top", Info::top, false, false, "Monitor a host and the domains in real time",
                     "[-b] [-i ITERATIONS] [-d SECONDS]", List.of(
-                            new Opt("-b", "Batch mode: print plain lines (the only mode so far)."),
+                            new Opt("-b", "Batch mode: plain lines, as for a pipe (the default when standard input is not a terminal)."),
                             new Opt("-i <n>", "Print n screens, then exit."),
                             new Opt("-d <s>", "Seconds between screens (default 3).")),
                     "bi:d:", 0, Completion.NONE),

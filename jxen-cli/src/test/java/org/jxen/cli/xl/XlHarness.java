@@ -57,6 +57,8 @@ final class XlHarness implements AutoCloseable {
         final ByteArrayOutputStream out = new ByteArrayOutputStream();
         final ByteArrayOutputStream err = new ByteArrayOutputStream();
         volatile boolean raw;
+        /** Whether standard input claims to be a terminal. */
+        volatile boolean terminal;
 
         MemoryStdio(byte[] input) {
             if (input != null) {
@@ -107,7 +109,7 @@ final class XlHarness implements AutoCloseable {
 
         @Override
         public boolean stdinIsTerminal() {
-            return false;
+            return terminal;
         }
 
         @Override

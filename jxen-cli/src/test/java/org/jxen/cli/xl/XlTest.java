@@ -172,6 +172,20 @@ class XlTest {
     }
 
     @Test
+    void topOnATerminalRedrawsAScreenUntilQ() throws Exception {
+        create();
+        XlHarness.MemoryStdio io = new XlHarness.MemoryStdio(new byte[] {'q'});
+        io.terminal = true;
+        XlHarness.Result r = xl.run(io, dir, new CompletableFuture<>(), "top", "-d", "30");
+        assertThat(r.status()).isZero();
+        assertThat(r.out()).startsWith("\033[H\033[2J").contains("2 domains").contains("       web -b----").contains("q Quit");
+        assertThat(io.raw).as("raw mode restored").isFalse();
+        XlHarness.MemoryStdio pipe = new XlHarness.MemoryStdio(new byte[0]);
+        assertThat(xl.run(pipe, dir, new CompletableFuture<>(), "top", "-i", "1").out()).as("no terminal: batch")
+                .startsWith("      NAME  STATE");
+    }
+
+    @Test
     void consoleShowsTheBootMessagesPassesInputAndLeavesOnCtrlBracket() throws Exception {
         create();
         byte[] input = {'l', 's', '\r', 0x1d, 'x'};
