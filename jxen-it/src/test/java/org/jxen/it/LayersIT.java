@@ -38,6 +38,9 @@ class LayersIT {
             Map.entry("org.jxen.vmm.vcpu", List.of("org.jxen.vmm.machine", "org.jxen.vmm.device", "org.jxen.vmm.acpi")),
             Map.entry("org.jxen.kvm", List.of("org.jxen.vmm")),
             Map.entry("org.jxen.sys", List.of("org.jxen.kvm", "org.jxen.vmm")),
+            // Disk images serve virtio-blk, Xen's vbd backend and provisioning alike: no VMM inside.
+            Map.entry("org.jxen.block", List.of("org.jxen.kvm", "org.jxen.vmm", "org.jxen.xenstore", "org.jxen.toolstack",
+                    "org.jxen.cli")),
             // The xl.cfg language is pure: libxlu's job, no VMM, no store, nothing of the daemon.
             Map.entry("org.jxen.toolstack.config", List.of("org.jxen.sys", "org.jxen.kvm", "org.jxen.vmm", "org.jxen.xenstore",
                     "org.jxen.toolstack.domain", "org.jxen.toolstack.daemon", "org.jxen.toolstack.api")),
