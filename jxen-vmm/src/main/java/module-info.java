@@ -11,4 +11,5 @@ module org.jxen.vmm {
     exports org.jxen.vmm.device.pci;
     exports org.jxen.vmm.machine;
     exports org.jxen.vmm.util;
+    exports org.jxen.vmm.virtio;
 }
