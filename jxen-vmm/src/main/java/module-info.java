@@ -1,6 +1,7 @@
 /** The machine: guest memory, vCPUs, buses, boot loaders, ACPI and devices. */
 module org.jxen.vmm {
     requires transitive org.jxen.kvm;
+    requires transitive org.jxen.block;
     exports org.jxen.vmm.memory;
     exports org.jxen.vmm.bus;
     exports org.jxen.vmm.irq;
@@ -12,4 +13,5 @@ module org.jxen.vmm {
     exports org.jxen.vmm.machine;
     exports org.jxen.vmm.util;
     exports org.jxen.vmm.virtio;
+    exports org.jxen.vmm.virtio.blk;
 }

@@ -13,7 +13,7 @@ import org.jxen.vmm.memory.GuestMemory;
  * ring, so devices and {@link SplitQueue} are tested without a guest. Also writes whatever
  * broken descriptors a test wants.
  */
-final class MockVirtqueueDriver {
+public final class MockVirtqueueDriver {
     private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED;
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED;
     private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED;
@@ -30,7 +30,7 @@ final class MockVirtqueueDriver {
     private int usedSeen;
 
     /** Rings at {@code base} (1 MiB up: above the legacy hole), buffers after them. */
-    MockVirtqueueDriver(GuestMemory memory, int size, long base) {
+    public MockVirtqueueDriver(GuestMemory memory, int size, long base) {
         this.memory = memory;
         this.size = size;
         this.descGpa = base;
@@ -39,19 +39,19 @@ final class MockVirtqueueDriver {
         this.nextBuffer = (usedGpa + VirtioRing.usedRingSize(size) + 4095) & ~4095L;
     }
 
-    SplitQueue queue(boolean eventIdx, boolean indirect) throws VirtqueueException {
+    public SplitQueue queue(boolean eventIdx, boolean indirect) throws VirtqueueException {
         return new SplitQueue("test queue", memory, size, descGpa, availGpa, usedGpa, eventIdx, indirect);
     }
 
     /** Guest memory for {@code bytes}, filled with them. */
-    long buffer(byte[] bytes) {
+    public long buffer(byte[] bytes) {
         long at = nextBuffer;
         nextBuffer = (nextBuffer + Math.max(bytes.length, 1) + 15) & ~15L;
         memory.write(at, bytes);
         return at;
     }
 
-    void descriptor(MemorySegment table, int i, long addr, int len, int flags, int next) {
+    public void descriptor(MemorySegment table, int i, long addr, int len, int flags, int next) {
         long base = (long) VirtioRing.DESC_SIZE * i;
         table.set(U64, base, addr);
         table.set(U32, base + 8, len);
@@ -59,15 +59,15 @@ final class MockVirtqueueDriver {
         table.set(U16, base + 14, (short) next);
     }
 
-    MemorySegment table() {
+    public MemorySegment table() {
         return memory.slice(descGpa, VirtioRing.descTableSize(size));
     }
 
     /** A buffer of a chain: its guest address, length and direction. */
-    record Buf(long gpa, int length, boolean writable) {}
+    public record Buf(long gpa, int length, boolean writable) {}
 
     /** Makes a chain of {@code bufs} available (directly, or through one indirect table); returns its head. */
-    int add(List<Buf> bufs, boolean viaIndirect) {
+    public int add(List<Buf> bufs, boolean viaIndirect) {
         int head;
         if (viaIndirect) {
             long tableGpa = buffer(new byte[VirtioRing.DESC_SIZE * bufs.size()]);
@@ -95,7 +95,7 @@ final class MockVirtqueueDriver {
     }
 
     /** Puts {@code head} in the available ring and publishes the new index. */
-    void publish(int head) {
+    public void publish(int head) {
         MemorySegment avail = memory.slice(availGpa, VirtioRing.availRingSize(size));
         avail.set(U16, 4 + 2L * (availIdx % size), (short) head);
         availIdx = (availIdx + 1) & 0xffff;
@@ -118,7 +118,7 @@ final class MockVirtqueueDriver {
     }
 
     /** The next used entry as {id, len}, or null when the device has not added one. */
-    int[] nextUsed() {
+    public int[] nextUsed() {
         MemorySegment used = memory.slice(usedGpa, VirtioRing.usedRingSize(size));
         int idx = Short.toUnsignedInt((short) INDEX.getAcquire(used, 2L));
         if (idx == usedSeen) {
