@@ -18,9 +18,22 @@ public class ConfigSpace implements PciFunction {
     public static final int SUBSYSTEM_VENDOR_ID = 0x2C;
     public static final int SUBSYSTEM_ID = 0x2E;
     public static final int SIZE = 4096;
+    /** Base address registers 0..5 (PCI Local Bus 3.0, 6.2.5.1). */
+    public static final int BAR0 = 0x10;
+    public static final int CAPABILITIES_POINTER = 0x34;
+    public static final int INTERRUPT_LINE = 0x3C;
+    /** Status bit 4: the function has a capability list. */
+    public static final int STATUS_CAP_LIST = 1 << 4;
+    /** BAR bits: memory space (bit 0 clear), 64-bit type (bits 2:1 = 10b), prefetchable (bit 3). */
+    static final int BAR_MEM_64 = 0x4;
+    static final int BAR_PREFETCH = 0x8;
+    /** Where the first capability goes: after the type-0 header. */
+    static final int FIRST_CAPABILITY = 0x40;
 
     private final byte[] data = new byte[SIZE];
     private final byte[] writable = new byte[SIZE];
+    private int nextCapability = FIRST_CAPABILITY;
+    private int lastCapability;
 
     public ConfigSpace(int vendor, int device, int classCode, int subclass, int progIf, int revision) {
         put16(VENDOR_ID, vendor);
@@ -34,6 +47,88 @@ public class ConfigSpace implements PciFunction {
         // Command: I/O space, memory space, bus master, interrupt disable are the guest's.
         writable[COMMAND] = 0x07;
         writable[COMMAND + 1] = 0x04;
+        writable[INTERRUPT_LINE] = (byte) 0xff;
+    }
+
+    /**
+     * Declares memory BAR {@code index} of {@code size} bytes (a power of two, at least 16): the
+     * guest sizes it by writing all ones and reading back, then places it; the type bits are
+     * read-only. A 64-bit BAR takes {@code index} and {@code index + 1}.
+     */
+    public final synchronized void addMemoryBar(int index, long size, boolean is64, boolean prefetchable) {
+        if (index < 0 || index > (is64 ? 4 : 5) || size < 16 || Long.bitCount(size) != 1 || (!is64 && size > 1L << 31)) {
+            throw new IllegalArgumentException("BAR " + index + " of " + size + " bytes (expected: a power of 2 from 16, in "
+                    + (is64 ? "BARs 0..4" : "BARs 0..5, at most 2 GiB") + ")");
+        }
+        int at = BAR0 + 4 * index;
+        int type = (is64 ? BAR_MEM_64 : 0) | (prefetchable ? BAR_PREFETCH : 0);
+        put32(at, type);
+        long mask = ~(size - 1);
+        putMask(at, (int) mask & ~0xF);
+        if (is64) {
+            putMask(at + 4, (int) (mask >>> 32));
+        }
+    }
+
+    /** The guest-physical address BAR {@code index} was placed at (0 while unplaced). */
+    public final synchronized long barAddress(int index, boolean is64) {
+        int at = BAR0 + 4 * index;
+        long lo = configRead(at, 4) & 0xFFFF_FFF0L;
+        return is64 ? lo | (long) configRead(at + 4, 4) << 32 : lo;
+    }
+
+    /** Whether the guest enabled memory decoding (command bit 1). */
+    public final synchronized boolean memoryEnabled() {
+        return (data[COMMAND] & 0x2) != 0;
+    }
+
+    /**
+     * Adds a capability: {@code id}, then {@code body} (the bytes after the ID and next pointer),
+     * linked at the end of the list; returns its offset. Every byte is read-only unless
+     * {@link #makeWritable} says otherwise.
+     */
+    public final synchronized int addCapability(int id, byte[] body) {
+        int at = nextCapability;
+        int length = (2 + body.length + 3) & ~3;
+        if (at + length > 0x100) {
+            throw new IllegalArgumentException("capabilities do not fit the 256-byte configuration header");
+        }
+        data[at] = (byte) id;
+        System.arraycopy(body, 0, data, at + 2, body.length);
+        if (lastCapability == 0) {
+            data[CAPABILITIES_POINTER] = (byte) at;
+            put16(STATUS, configRead(STATUS, 2) | STATUS_CAP_LIST);
+        } else {
+            data[lastCapability + 1] = (byte) at;
+        }
+        lastCapability = at;
+        nextCapability = at + length;
+        return at;
+    }
+
+    /** Lets the guest write {@code length} bytes at {@code offset} (a capability's control fields). */
+    public final synchronized void makeWritable(int offset, int length, int bitMask) {
+        for (int i = 0; i < length; i++) {
+            writable[offset + i] = (byte) (bitMask >>> (8 * i));
+        }
+    }
+
+    protected final void put32(int at, int v) {
+        put16(at, v);
+        put16(at + 2, v >>> 16);
+    }
+
+    private void putMask(int at, int mask) {
+        for (int i = 0; i < 4; i++) {
+            writable[at + i] = (byte) (mask >>> (8 * i));
+        }
+    }
+
+    /**
+     * Called after the guest wrote config space (with this object's monitor held): a subclass
+     * reacts to a BAR placed, a command bit or a capability's control.
+     */
+    protected void written(int offset, int size) {
     }
 
     protected final void put16(int at, int v) {
@@ -63,5 +158,6 @@ public class ConfigSpace implements PciFunction {
             int b = (value >>> (8 * i)) & 0xff;
             data[at] = (byte) ((data[at] & ~writable[at]) | (b & writable[at]));
         }
+        written(offset, size);
     }
 }
