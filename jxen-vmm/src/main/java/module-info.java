@@ -14,4 +14,5 @@ module org.jxen.vmm {
     exports org.jxen.vmm.util;
     exports org.jxen.vmm.virtio;
     exports org.jxen.vmm.virtio.blk;
+    exports org.jxen.vmm.virtio.transport;
 }

@@ -21,9 +21,9 @@ public final class MockVirtqueueDriver {
 
     final GuestMemory memory;
     final int size;
-    final long descGpa;
-    final long availGpa;
-    final long usedGpa;
+    public final long descGpa;
+    public final long availGpa;
+    public final long usedGpa;
     private long nextBuffer;
     private int nextDesc;
     private int availIdx;

@@ -1,0 +1,215 @@
+package org.jxen.vmm.virtio.transport;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.jxen.vmm.device.pci.ConfigSpace;
+import org.jxen.vmm.memory.AddressMap;
+import org.jxen.vmm.memory.GuestMemory;
+import org.jxen.vmm.virtio.DescriptorChain;
+import org.jxen.vmm.virtio.MockVirtqueueDriver;
+import org.jxen.vmm.virtio.SplitQueue;
+import org.jxen.vmm.virtio.VirtioDevice;
+import org.jxen.vmm.virtio.VirtqueueException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** A driver's set-up through the PCI registers, as Linux's virtio_pci_modern does it, with a device that fills buffers. */
+class VirtioPciFunctionTest {
+    final GuestMemory memory;
+    final List<Integer> msis = new ArrayList<>();
+    final Filler device;
+    final VirtioPciFunction f;
+
+    VirtioPciFunctionTest() throws Exception {
+        memory = GuestMemory.create("vpci-test", new AddressMap(16 * AddressMap.MIB));
+        device = new Filler(memory);
+        f = new VirtioPciFunction(device, memory, 0xFF, 0x00, msis::add);
+    }
+
+    @AfterEach
+    void close() {
+        memory.close();
+    }
+
+    /** A device (type 4, as virtio-rng) that fills every writable buffer with 0x5a. */
+    static final class Filler implements VirtioDevice {
+        final GuestMemory memory;
+        List<SplitQueue> queues;
+        Interrupts interrupts;
+        long negotiated;
+        int resets;
+
+        Filler(GuestMemory memory) {
+            this.memory = memory;
+        }
+
+        @Override
+        public int deviceType() {
+            return 4;
+        }
+
+        @Override
+        public long features() {
+            return 0;
+        }
+
+        @Override
+        public int queueCount() {
+            return 1;
+        }
+
+        @Override
+        public int queueMaxSize(int q) {
+            return 64;
+        }
+
+        @Override
+        public byte[] config() {
+            return new byte[] {1, 2, 3, 4};
+        }
+
+        @Override
+        public void activate(long features, List<SplitQueue> queues, Interrupts interrupts) {
+            this.negotiated = features;
+            this.queues = queues;
+            this.interrupts = interrupts;
+        }
+
+        @Override
+        public void queueNotify(int q) {
+            try {
+                SplitQueue queue = queues.get(q);
+                for (DescriptorChain c; (c = queue.pop()) != null; ) {
+                    int n = 0;
+                    for (DescriptorChain.Buffer b : c.buffers()) {
+                        if (b.writable()) {
+                            byte[] fill = new byte[b.length()];
+                            java.util.Arrays.fill(fill, (byte) 0x5a);
+                            memory.write(b.gpa(), fill);
+                            n += b.length();
+                        }
+                    }
+                    queue.addUsed(c.head(), n);
+                }
+                if (queue.needsInterrupt()) {
+                    interrupts.queue(q);
+                }
+            } catch (VirtqueueException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        @Override
+        public void reset() {
+            resets++;
+            queues = null;
+        }
+    }
+
+    long common(int at) {
+        return VirtioPciFunction.COMMON + at;
+    }
+
+    /** The offsets of the capabilities of type {@code cfgType}, walking the list as a driver does. */
+    int findVirtioCap(int cfgType) {
+        for (int at = f.configRead(ConfigSpace.CAPABILITIES_POINTER, 1); at != 0; at = f.configRead(at + 1, 1)) {
+            if (f.configRead(at, 1) == VirtioPci.CAP_VENDOR && f.configRead(at + 3, 1) == cfgType) {
+                return at;
+            }
+        }
+        return -1;
+    }
+
+    @Test
+    void theHeaderAndCapabilitiesDescribeTheBar() {
+        assertThat(f.configRead(ConfigSpace.VENDOR_ID, 2)).isEqualTo(0x1AF4);
+        assertThat(f.configRead(ConfigSpace.DEVICE_ID, 2)).isEqualTo(0x1044);
+        int[] offsets = {0, 0x3000, 0x1000, 0x2000};
+        for (int type = 1; type <= 4; type++) {
+            int cap = findVirtioCap(type);
+            assertThat(cap).as("cfg_type " + type).isPositive();
+            assertThat(f.configRead(cap + 4, 1)).as("bar").isZero();
+            assertThat(f.configRead(cap + 8, 4)).as("offset of cfg_type " + type).isEqualTo(offsets[type - 1]);
+        }
+        assertThat(f.configRead(findVirtioCap(2) + 16, 4)).as("notify_off_multiplier").isEqualTo(4);
+        assertThat(f.barRead(VirtioPciFunction.DEVICE, 4)).isEqualTo(0x04030201L);
+    }
+
+    @Test
+    void aDriverSetsUpAQueueAndGetsItsBuffersFilledWithAnMsix() throws Exception {
+        MockVirtqueueDriver d = new MockVirtqueueDriver(memory, 8, 0x10_0000);
+        f.barWrite(common(VirtioPci.COMMON_STATUS), 1, VirtioPci.S_ACKNOWLEDGE | VirtioPci.S_DRIVER);
+        f.barWrite(common(VirtioPci.COMMON_DFSELECT), 4, 1);
+        assertThat(f.barRead(common(VirtioPci.COMMON_DF), 4) & 1).as("VERSION_1 offered").isEqualTo(1);
+        f.barWrite(common(VirtioPci.COMMON_GFSELECT), 4, 1);
+        f.barWrite(common(VirtioPci.COMMON_GF), 4, 1);
+        f.barWrite(common(VirtioPci.COMMON_STATUS), 1, VirtioPci.S_ACKNOWLEDGE | VirtioPci.S_DRIVER | VirtioPci.S_FEATURES_OK);
+        assertThat(f.barRead(common(VirtioPci.COMMON_STATUS), 1) & VirtioPci.S_FEATURES_OK).isNotZero();
+        assertThat(f.barRead(common(VirtioPci.COMMON_NUMQ), 2)).isEqualTo(1);
+        f.barWrite(common(VirtioPci.COMMON_Q_SELECT), 2, 0);
+        assertThat(f.barRead(common(VirtioPci.COMMON_Q_SIZE), 2)).isEqualTo(64);
+        f.barWrite(common(VirtioPci.COMMON_Q_SIZE), 2, 8);
+        f.barWrite(common(VirtioPci.COMMON_Q_DESC), 4, d.descGpa);
+        f.barWrite(common(VirtioPci.COMMON_Q_DESC + 4), 4, 0);
+        f.barWrite(common(VirtioPci.COMMON_Q_AVAIL), 8, d.availGpa);
+        f.barWrite(common(VirtioPci.COMMON_Q_USED), 8, d.usedGpa);
+        f.barWrite(common(VirtioPci.COMMON_Q_MSIX), 2, 0);
+        f.barWrite(common(VirtioPci.COMMON_Q_ENABLE), 2, 1);
+        assertThat(f.barRead(common(VirtioPci.COMMON_Q_ENABLE), 2)).isEqualTo(1);
+        // MSI-X: vector 0 programmed and unmasked, MSI-X enabled in config space.
+        f.barWrite(VirtioPciFunction.MSIX_TABLE, 4, 0xFEE0_0000L);
+        f.barWrite(VirtioPciFunction.MSIX_TABLE + 8, 4, 0x30);
+        f.barWrite(VirtioPciFunction.MSIX_TABLE + 12, 4, 0);
+        int msixCap = msixCap();
+        f.configWrite(msixCap + 2, 2, 1 << 15);
+        f.barWrite(common(VirtioPci.COMMON_STATUS), 1, VirtioPci.S_ACKNOWLEDGE | VirtioPci.S_DRIVER | VirtioPci.S_FEATURES_OK
+                | VirtioPci.S_DRIVER_OK);
+        assertThat(device.negotiated).isEqualTo(1L << 32);
+        long buf = d.buffer(new byte[32]);
+        d.add(List.of(new MockVirtqueueDriver.Buf(buf, 32, true)), false);
+        f.barWrite(VirtioPciFunction.NOTIFY, 2, 0);
+        assertThat(memory.read(buf, 32)).containsOnly((byte) 0x5a);
+        assertThat(d.nextUsed()).containsExactly(0, 32);
+        assertThat(msis).containsExactly(0);
+        assertThat(f.barRead(VirtioPciFunction.ISR, 1)).isEqualTo(1);
+        assertThat(f.barRead(VirtioPciFunction.ISR, 1)).as("reading the ISR clears it").isZero();
+        f.barWrite(common(VirtioPci.COMMON_STATUS), 1, 0);
+        assertThat(device.resets).isEqualTo(1);
+        assertThat(f.barRead(common(VirtioPci.COMMON_STATUS), 1)).isZero();
+        assertThat(f.barRead(common(VirtioPci.COMMON_Q_ENABLE), 2)).isZero();
+    }
+
+    int msixCap() {
+        for (int at = f.configRead(ConfigSpace.CAPABILITIES_POINTER, 1); at != 0; at = f.configRead(at + 1, 1)) {
+            if (f.configRead(at, 1) == 0x11) {
+                return at;
+            }
+        }
+        throw new AssertionError("no MSI-X capability");
+    }
+
+    @Test
+    void aDriverThatBreaksTheRulesIsRefusedAsTheSpecSays() {
+        f.barWrite(common(VirtioPci.COMMON_STATUS), 1, VirtioPci.S_ACKNOWLEDGE | VirtioPci.S_DRIVER);
+        f.barWrite(common(VirtioPci.COMMON_GFSELECT), 4, 0);
+        f.barWrite(common(VirtioPci.COMMON_GF), 4, 1 << 5);
+        f.barWrite(common(VirtioPci.COMMON_STATUS), 1, VirtioPci.S_ACKNOWLEDGE | VirtioPci.S_DRIVER | VirtioPci.S_FEATURES_OK);
+        assertThat(f.barRead(common(VirtioPci.COMMON_STATUS), 1) & VirtioPci.S_FEATURES_OK)
+                .as("a feature that was not offered (and no VERSION_1)").isZero();
+        f.barWrite(common(VirtioPci.COMMON_STATUS), 1, VirtioPci.S_ACKNOWLEDGE | VirtioPci.S_DRIVER | VirtioPci.S_DRIVER_OK);
+        assertThat(f.barRead(common(VirtioPci.COMMON_STATUS), 1) & VirtioPci.S_NEEDS_RESET).as("DRIVER_OK without FEATURES_OK")
+                .isNotZero();
+        assertThat(device.queues).isNull();
+        f.barWrite(common(VirtioPci.COMMON_STATUS), 1, 0);
+        f.barWrite(common(VirtioPci.COMMON_Q_SIZE), 2, 128);
+        f.barWrite(common(VirtioPci.COMMON_Q_ENABLE), 2, 1);
+        assertThat(f.barRead(common(VirtioPci.COMMON_STATUS), 1) & VirtioPci.S_NEEDS_RESET).as("a queue bigger than allowed")
+                .isNotZero();
+        f.barWrite(common(VirtioPci.COMMON_Q_SELECT), 2, 5);
+        assertThat(f.barRead(common(VirtioPci.COMMON_Q_SIZE), 2)).as("a queue that does not exist").isZero();
+        f.barWrite(VirtioPciFunction.NOTIFY + 4 * 9, 2, 0);
+    }
+}
