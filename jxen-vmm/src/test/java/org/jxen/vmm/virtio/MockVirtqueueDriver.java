@@ -20,7 +20,7 @@ public final class MockVirtqueueDriver {
     private static final VarHandle INDEX = ValueLayout.JAVA_SHORT.varHandle();
 
     final GuestMemory memory;
-    final int size;
+    public final int size;
     public final long descGpa;
     public final long availGpa;
     public final long usedGpa;

@@ -141,36 +141,21 @@ class VirtioPciFunctionTest {
     @Test
     void aDriverSetsUpAQueueAndGetsItsBuffersFilledWithAnMsix() throws Exception {
         MockVirtqueueDriver d = new MockVirtqueueDriver(memory, 8, 0x10_0000);
-        f.barWrite(common(VirtioPci.COMMON_STATUS), 1, VirtioPci.S_ACKNOWLEDGE | VirtioPci.S_DRIVER);
-        f.barWrite(common(VirtioPci.COMMON_DFSELECT), 4, 1);
-        assertThat(f.barRead(common(VirtioPci.COMMON_DF), 4) & 1).as("VERSION_1 offered").isEqualTo(1);
-        f.barWrite(common(VirtioPci.COMMON_GFSELECT), 4, 1);
-        f.barWrite(common(VirtioPci.COMMON_GF), 4, 1);
-        f.barWrite(common(VirtioPci.COMMON_STATUS), 1, VirtioPci.S_ACKNOWLEDGE | VirtioPci.S_DRIVER | VirtioPci.S_FEATURES_OK);
-        assertThat(f.barRead(common(VirtioPci.COMMON_STATUS), 1) & VirtioPci.S_FEATURES_OK).isNotZero();
+        ModernDriver driver = new ModernDriver(f);
+        assertThat(driver.deviceFeatures() & 1L << 32).as("VERSION_1 offered").isNotZero();
+        assertThat(driver.negotiate(1L << 32)).isTrue();
         assertThat(f.barRead(common(VirtioPci.COMMON_NUMQ), 2)).isEqualTo(1);
         f.barWrite(common(VirtioPci.COMMON_Q_SELECT), 2, 0);
         assertThat(f.barRead(common(VirtioPci.COMMON_Q_SIZE), 2)).isEqualTo(64);
-        f.barWrite(common(VirtioPci.COMMON_Q_SIZE), 2, 8);
-        f.barWrite(common(VirtioPci.COMMON_Q_DESC), 4, d.descGpa);
-        f.barWrite(common(VirtioPci.COMMON_Q_DESC + 4), 4, 0);
-        f.barWrite(common(VirtioPci.COMMON_Q_AVAIL), 8, d.availGpa);
-        f.barWrite(common(VirtioPci.COMMON_Q_USED), 8, d.usedGpa);
-        f.barWrite(common(VirtioPci.COMMON_Q_MSIX), 2, 0);
-        f.barWrite(common(VirtioPci.COMMON_Q_ENABLE), 2, 1);
+        driver.queue(0, d, 0);
         assertThat(f.barRead(common(VirtioPci.COMMON_Q_ENABLE), 2)).isEqualTo(1);
-        // MSI-X: vector 0 programmed and unmasked, MSI-X enabled in config space.
-        f.barWrite(VirtioPciFunction.MSIX_TABLE, 4, 0xFEE0_0000L);
-        f.barWrite(VirtioPciFunction.MSIX_TABLE + 8, 4, 0x30);
-        f.barWrite(VirtioPciFunction.MSIX_TABLE + 12, 4, 0);
-        int msixCap = msixCap();
-        f.configWrite(msixCap + 2, 2, 1 << 15);
-        f.barWrite(common(VirtioPci.COMMON_STATUS), 1, VirtioPci.S_ACKNOWLEDGE | VirtioPci.S_DRIVER | VirtioPci.S_FEATURES_OK
-                | VirtioPci.S_DRIVER_OK);
+        assertThat(f.barRead(common(VirtioPci.COMMON_Q_DESC), 8)).isEqualTo(d.descGpa);
+        driver.msix(0, 0xFEE0_0000L, 0x30);
+        driver.driverOk();
         assertThat(device.negotiated).isEqualTo(1L << 32);
         long buf = d.buffer(new byte[32]);
         d.add(List.of(new MockVirtqueueDriver.Buf(buf, 32, true)), false);
-        f.barWrite(VirtioPciFunction.NOTIFY, 2, 0);
+        driver.notify(0);
         assertThat(memory.read(buf, 32)).containsOnly((byte) 0x5a);
         assertThat(d.nextUsed()).containsExactly(0, 32);
         assertThat(msis).containsExactly(0);
@@ -180,15 +165,6 @@ class VirtioPciFunctionTest {
         assertThat(device.resets).isEqualTo(1);
         assertThat(f.barRead(common(VirtioPci.COMMON_STATUS), 1)).isZero();
         assertThat(f.barRead(common(VirtioPci.COMMON_Q_ENABLE), 2)).isZero();
-    }
-
-    int msixCap() {
-        for (int at = f.configRead(ConfigSpace.CAPABILITIES_POINTER, 1); at != 0; at = f.configRead(at + 1, 1)) {
-            if (f.configRead(at, 1) == 0x11) {
-                return at;
-            }
-        }
-        throw new AssertionError("no MSI-X capability");
     }
 
     @Test
