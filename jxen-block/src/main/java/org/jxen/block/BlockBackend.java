@@ -34,8 +34,13 @@ public interface BlockBackend extends AutoCloseable {
     /** Makes every completed write durable (fdatasync of every file involved). */
     void flush() throws IOException;
 
-    /** The range reads as zeros afterwards, and its space may be given back. */
-    void discard(long offset, long length) throws IOException;
+    /**
+     * The range reads as zeros afterwards, and its space may be given back; by default it is
+     * zeroed as {@link #writeZeroes} does.
+     */
+    default void discard(long offset, long length) throws IOException {
+        writeZeroes(offset, length);
+    }
 
     /** The range reads as zeros afterwards. */
     void writeZeroes(long offset, long length) throws IOException;

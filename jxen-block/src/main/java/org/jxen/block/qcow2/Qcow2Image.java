@@ -482,11 +482,6 @@ public final class Qcow2Image implements BlockBackend {
     }
 
     @Override
-    public void discard(long offset, long length) throws IOException {
-        writeZeroes(offset, length);
-    }
-
-    @Override
     public synchronized void writeZeroes(long offset, long length) throws IOException {
         BlockBackend.checkRange(this, offset, length, true);
         ByteBuffer zeros = ByteBuffer.allocate((int) clusterSize);

@@ -122,11 +122,6 @@ public final class RawImage implements BlockBackend {
     }
 
     @Override
-    public void discard(long offset, long length) throws IOException {
-        writeZeroes(offset, length);
-    }
-
-    @Override
     public synchronized void writeZeroes(long offset, long length) throws IOException {
         BlockBackend.checkRange(this, offset, length, true);
         ByteBuffer zeros = ByteBuffer.allocate((int) Math.min(ZERO_CHUNK, Math.max(length, 1)));
