@@ -5,4 +5,5 @@
 module org.jxen.sys {
     exports org.jxen.sys;
     exports org.jxen.sys.ioc;
+    exports org.jxen.sys.net;
 }
