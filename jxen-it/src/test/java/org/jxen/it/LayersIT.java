@@ -39,6 +39,8 @@ class LayersIT {
             Map.entry("org.jxen.kvm", List.of("org.jxen.vmm")),
             Map.entry("org.jxen.sys", List.of("org.jxen.kvm", "org.jxen.vmm")),
             // Disk images serve virtio-blk, Xen's vbd backend and provisioning alike: no VMM inside.
+            Map.entry("org.jxen.net", List.of("org.jxen.kvm", "org.jxen.vmm", "org.jxen.xenstore", "org.jxen.toolstack",
+                    "org.jxen.cli", "org.jxen.block")),
             Map.entry("org.jxen.block", List.of("org.jxen.kvm", "org.jxen.vmm", "org.jxen.xenstore", "org.jxen.toolstack",
                     "org.jxen.cli")),
             // The xl.cfg language is pure: libxlu's job, no VMM, no store, nothing of the daemon.
