@@ -2,6 +2,7 @@
 module org.jxen.vmm {
     requires transitive org.jxen.kvm;
     requires transitive org.jxen.block;
+    requires transitive org.jxen.net;
     exports org.jxen.vmm.memory;
     exports org.jxen.vmm.bus;
     exports org.jxen.vmm.irq;
@@ -14,5 +15,6 @@ module org.jxen.vmm {
     exports org.jxen.vmm.util;
     exports org.jxen.vmm.virtio;
     exports org.jxen.vmm.virtio.blk;
+    exports org.jxen.vmm.virtio.net;
     exports org.jxen.vmm.virtio.transport;
 }
