@@ -16,5 +16,6 @@ module org.jxen.vmm {
     exports org.jxen.vmm.virtio;
     exports org.jxen.vmm.virtio.blk;
     exports org.jxen.vmm.virtio.net;
+    exports org.jxen.vmm.virtio.rng;
     exports org.jxen.vmm.virtio.transport;
 }
