@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
+import org.jxen.vmm.bus.Bus;
+import org.jxen.vmm.bus.BusDevice;
 import org.jxen.vmm.device.pci.ConfigSpace;
 import org.jxen.vmm.device.pci.Msix;
 import org.jxen.vmm.memory.GuestMemory;
@@ -56,6 +58,9 @@ public final class VirtioPciFunction extends ConfigSpace {
     private int queueSelect;
     private int isr;
     private int generation;
+    private Bus mmio;
+    private String busName;
+    private long mappedAt;
 
     /**
      * @param msixDeliver fires an MSI-X vector (the machine turns it into an MSI through KVM)
@@ -175,9 +180,60 @@ public final class VirtioPciFunction extends ConfigSpace {
         }
     }
 
+    /**
+     * Places the BAR at {@code address} (as firmware would; the guest may move it) and keeps it
+     * mapped on {@code bus} wherever the guest puts it while memory decoding is on.
+     */
+    public synchronized void attach(Bus bus, long address, String name) {
+        this.mmio = bus;
+        this.busName = name;
+        configWrite(BAR0, 4, (int) address);
+        configWrite(BAR0 + 4, 4, (int) (address >>> 32));
+    }
+
+    /** Where the BAR is mapped now (0: not mapped). */
+    public synchronized long mappedAt() {
+        return mappedAt;
+    }
+
     @Override
     protected void written(int offset, int size) {
         msix.controlWritten();
+        remap();
+    }
+
+    private void remap() {
+        if (mmio == null) {
+            return;
+        }
+        long want = memoryEnabled() ? barAddress(0, true) : 0;
+        if (want == mappedAt) {
+            return;
+        }
+        if (mappedAt != 0) {
+            mmio.unregister(mappedAt);
+            mappedAt = 0;
+        }
+        if (want != 0) {
+            try {
+                mmio.register(want, BAR_SIZE, new BusDevice() {
+                    @Override
+                    public long read(long offset, int size) {
+                        return barRead(offset, size);
+                    }
+
+                    @Override
+                    public void write(long offset, int size, long value) {
+                        barWrite(offset, size, value);
+                    }
+                }, busName);
+                mappedAt = want;
+            } catch (IllegalArgumentException e) {
+                // The guest placed it over something else, or past the top (while sizing): unmapped until it moves.
+                System.getLogger("org.jxen.vmm.virtio").log(System.Logger.Level.DEBUG, busName + ": BAR not mapped: "
+                        + e.getMessage());
+            }
+        }
     }
 
     private long commonRead(int at, int size) {

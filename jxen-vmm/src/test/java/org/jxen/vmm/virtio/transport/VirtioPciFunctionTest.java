@@ -188,4 +188,26 @@ class VirtioPciFunctionTest {
         assertThat(f.barRead(common(VirtioPci.COMMON_Q_SIZE), 2)).as("a queue that does not exist").isZero();
         f.barWrite(VirtioPciFunction.NOTIFY + 4 * 9, 2, 0);
     }
+
+    @Test
+    void theBarIsMappedWhereTheGuestPutsItWhileMemoryDecodingIsOn() {
+        org.jxen.vmm.bus.Bus mmio = new org.jxen.vmm.bus.Bus("MMIO");
+        f.attach(mmio, 0xC000_0000L, "virtio-rng");
+        assertThat(f.mappedAt()).as("memory decoding off").isZero();
+        f.configWrite(ConfigSpace.COMMAND, 2, 0x2);
+        assertThat(f.mappedAt()).isEqualTo(0xC000_0000L);
+        assertThat(mmio.read(0xC000_0000L + VirtioPci.COMMON_NUMQ, 2)).isEqualTo(1);
+        // The guest sizes the BAR with decoding off, then moves it above 4 GiB.
+        f.configWrite(ConfigSpace.COMMAND, 2, 0);
+        assertThat(f.mappedAt()).isZero();
+        f.configWrite(ConfigSpace.BAR0, 4, 0xFFFF_FFFF);
+        f.configWrite(ConfigSpace.BAR0 + 4, 4, 0xFFFF_FFFF);
+        assertThat(f.configRead(ConfigSpace.BAR0, 4)).as("size probe").isEqualTo((int) -VirtioPciFunction.BAR_SIZE | 0x4);
+        f.configWrite(ConfigSpace.BAR0, 4, 0x0);
+        f.configWrite(ConfigSpace.BAR0 + 4, 4, 0x1);
+        f.configWrite(ConfigSpace.COMMAND, 2, 0x2);
+        assertThat(f.mappedAt()).isEqualTo(0x1_0000_0000L);
+        assertThat(mmio.read(0xC000_0000L + VirtioPci.COMMON_NUMQ, 2)).as("nothing at the old place").isEqualTo(0xFFFF);
+        assertThat(mmio.read(0x1_0000_0000L + VirtioPci.COMMON_NUMQ, 2)).isEqualTo(1);
+    }
 }
