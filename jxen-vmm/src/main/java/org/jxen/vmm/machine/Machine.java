@@ -116,7 +116,30 @@ public final class Machine implements VcpuHost, AutoCloseable {
      */
     public static Machine create(Kvm kvm, HostFacts host, MachineSpec spec, Uart8250.Sink console)
             throws MachineException {
+        return create(kvm, host, spec, console, List.of());
+    }
+
+    /** A virtio device to put on the machine's PCI bus; built once guest memory exists. */
+    @FunctionalInterface
+    public interface VirtioDeviceFactory {
+        /** The device, and the PCI class code and subclass it shows (virtio 1.2 §4.1.2.1 leaves them to the device). */
+        PlacedDevice build(GuestMemory memory) throws java.io.IOException;
+    }
+
+    /** A built virtio device with its PCI class, subclass and a name for messages. */
+    public record PlacedDevice(org.jxen.vmm.virtio.VirtioDevice device, int classCode, int subclass, String name) {}
+
+    /**
+     * As {@link #create(Kvm, HostFacts, MachineSpec, Uart8250.Sink)}, with virtio-pci devices at
+     * PCI slots 1, 2, ... in order, their BARs placed in the 32-bit PCI window (the guest may move
+     * them), their MSI-X vectors sent as MSIs through KVM.
+     */
+    public static Machine create(Kvm kvm, HostFacts host, MachineSpec spec, Uart8250.Sink console,
+            List<VirtioDeviceFactory> devices) throws MachineException {
         validate(kvm, host, spec);
+        if (devices.size() > 31 - 1) {
+            throw new MachineException(devices.size() + " devices do not fit on the PCI bus (at most 30)", null);
+        }
         AddressMap map = new AddressMap(spec.memoryMib() * AddressMap.MIB);
         KvmVm vm = null;
         GuestMemory mem = null;
@@ -126,6 +149,7 @@ public final class Machine implements VcpuHost, AutoCloseable {
             mem = GuestMemory.create(spec.name(), map);
             m = new Machine(spec, host, vm, mem);
             m.build(kvm, map, console);
+            m.attachVirtio(devices);
             return m;
         } catch (KvmException e) {
             closeQuietly(m, vm, mem);
@@ -136,6 +160,9 @@ public final class Machine implements VcpuHost, AutoCloseable {
         } catch (BootException e) {
             closeQuietly(m, vm, mem);
             throw new MachineException(e.getMessage(), e);
+        } catch (java.io.IOException e) {
+            closeQuietly(m, vm, mem);
+            throw new MachineException("cannot attach a device: " + e.getMessage(), e);
         } catch (RuntimeException | Error e) {
             closeQuietly(m, vm, mem);
             throw e;
@@ -232,10 +259,35 @@ public final class Machine implements VcpuHost, AutoCloseable {
         });
         pio.register(ACPI_PM_PORT, AcpiPm.LENGTH, pm, "ACPI PM");
         PciHostBridge pci = new PciHostBridge(reboot);
+        pciBridge = pci;
         pio.register(PCI_CONFIG_PORT, 8, pci.ports(), "PCI configuration (0xCF8/0xCFC) and reset control (0xCF9)");
         mmio.register(AddressMap.PCIE_ECAM_START, AddressMap.PCIE_ECAM_SIZE, pci.ecam(), "PCIe ECAM");
         for (int[] r : SILENT_PORTS) {
             pio.register(r[0], r[1], Bus.SILENT, "legacy port 0x" + Integer.toHexString(r[0]));
+        }
+    }
+
+    private PciHostBridge pciBridge;
+    private final List<org.jxen.vmm.virtio.VirtioDevice> virtioDevices = new ArrayList<>();
+
+    private void attachVirtio(List<VirtioDeviceFactory> factories) throws java.io.IOException {
+        int slot = 1;
+        for (VirtioDeviceFactory factory : factories) {
+            PlacedDevice d = factory.build(memory);
+            virtioDevices.add(d.device());
+            org.jxen.vmm.virtio.transport.VirtioPciFunction[] fn = new org.jxen.vmm.virtio.transport.VirtioPciFunction[1];
+            fn[0] = new org.jxen.vmm.virtio.transport.VirtioPciFunction(d.device(), memory, d.classCode(), d.subclass(), v -> {
+                org.jxen.vmm.device.pci.Msix.Vector vec = fn[0].msix().vector(v);
+                try {
+                    vm.signalMsi(vec.address(), vec.data());
+                } catch (KvmException e) {
+                    LOG.log(System.Logger.Level.WARNING, name + ": " + d.name() + ": MSI not delivered: " + e.getMessage());
+                }
+            });
+            pciBridge.add(slot, 0, fn[0]);
+            fn[0].attach(mmio, AddressMap.PCI_MMIO32_START + (slot - 1)
+                    * org.jxen.vmm.virtio.transport.VirtioPciFunction.BAR_SIZE, d.name());
+            slot++;
         }
     }
 
@@ -444,6 +496,10 @@ public final class Machine implements VcpuHost, AutoCloseable {
         }
         for (Vcpu v : vcpus) {
             v.kvm().close();
+        }
+        // Device threads stop before the memory they read goes.
+        for (org.jxen.vmm.virtio.VirtioDevice d : virtioDevices) {
+            d.reset();
         }
         vm.close();
         memory.close();

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -80,6 +81,19 @@ class MachineTest {
             assertThat(o.reason()).as(console.text()).isEqualTo(ShutdownReason.POWEROFF);
             assertThat(console.text()).contains("jxen-guest hello end passed=6 failed=0");
             assertThat(m.loaded().linux()).isFalse();
+        }
+    }
+
+    @Test
+    void aVirtioDeviceAppearsOnTheGuestsPciBus() throws Exception {
+        Console console = new Console();
+        try (Machine m = Machine.create(kvm, host, spec("pci", 1, ""), console,
+                List.of(mem -> new Machine.PlacedDevice(new org.jxen.vmm.virtio.rng.VirtioRngDevice(mem), 0xFF, 0x00, "rng")))) {
+            m.start();
+            Outcome o = m.awaitOutcome(WAIT);
+            assertThat(o).as(console.text()).isNotNull();
+            // The guest counts the host bridge and the virtio function (1af4:1044), by both access methods.
+            assertThat(console.text()).contains("# pci functions=2");
         }
     }
 
