@@ -111,6 +111,8 @@ public final class DomainManager implements Domains, AutoCloseable {
         ShutdownReason preservedReason;
         /** CPU time of earlier incarnations (restarts), in seconds. */
         double pastCpu;
+        /** Each vif's MAC by devid: chosen once, kept across reboots (xl-network-configuration(5)). */
+        final Map<Integer, org.jxen.net.MacAddress> macs = new java.util.concurrent.ConcurrentHashMap<>();
 
         Domain(int domid, String name, UUID uuid, DomainConfigSpec config, Optional<Path> configFile) {
             this.domid = domid;
@@ -283,7 +285,7 @@ public final class DomainManager implements Domains, AutoCloseable {
                 config.vcpus().count(), config.vcpus().max(), d.created);
         Guest g;
         try {
-            g = factory.build(spec, d.console);
+            g = factory.build(spec, d.console, DomainDevices.of(d.domid, config, d.macs));
         } catch (DomainException | RuntimeException e) {
             discard(d);
             events.add("domain " + d.domid + " (" + name + ") could not be built: " + e.getMessage());
@@ -317,8 +319,6 @@ public final class DomainManager implements Domains, AutoCloseable {
         if (config.type() == GuestType.PV) {
             w.add("type = \"pv\" has no KVM equivalent: the domain runs as PVH");
         }
-        config.disks().forEach(disk -> w.add("disk " + disk + " ignored: block devices are not built yet"));
-        config.vifs().forEach(vif -> w.add("vif " + vif + " ignored: network devices are not built yet"));
         return w;
     }
 
@@ -490,7 +490,7 @@ public final class DomainManager implements Domains, AutoCloseable {
         MachineSpec spec = new MachineSpec(d.name, c.memory().targetMiB(), c.vcpus().count(), Path.of(c.boot().kernel().get()),
                 c.boot().ramdisk().map(Path::of).orElse(null), c.boot().cmdline().orElse(""));
         try {
-            Guest g = factory.build(spec, d.console);
+            Guest g = factory.build(spec, d.console, DomainDevices.of(d.domid, c, d.macs));
             d.log("restarting");
             launch(d, g, false);
         } catch (DomainException e) {

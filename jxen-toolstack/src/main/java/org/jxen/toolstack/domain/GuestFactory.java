@@ -15,6 +15,12 @@ public interface GuestFactory {
      */
     Guest build(MachineSpec spec, Uart8250.Sink console) throws DomainException;
 
+    /** As {@link #build(MachineSpec, Uart8250.Sink)}, with the domain's virtio devices (disks, vifs). */
+    default Guest build(MachineSpec spec, Uart8250.Sink console, java.util.List<org.jxen.vmm.machine.Machine.VirtioDeviceFactory> devices)
+            throws DomainException {
+        return build(spec, console);
+    }
+
     /** What this host's KVM is; for {@code xl info} and the Domain-0 row. */
     default HostFacts host() {
         return null;

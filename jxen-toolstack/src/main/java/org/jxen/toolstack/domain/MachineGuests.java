@@ -57,9 +57,15 @@ public final class MachineGuests implements GuestFactory, AutoCloseable {
 
     @Override
     public Guest build(MachineSpec spec, Uart8250.Sink console) throws DomainException {
+        return build(spec, console, java.util.List.of());
+    }
+
+    @Override
+    public Guest build(MachineSpec spec, Uart8250.Sink console, java.util.List<Machine.VirtioDeviceFactory> devices)
+            throws DomainException {
         Kvm k = kvm();
         try {
-            return new MachineGuest(Machine.create(k, host, spec, console));
+            return new MachineGuest(Machine.create(k, host, spec, console, devices));
         } catch (MachineException e) {
             throw new DomainException(DomainException.Kind.FAILED, e.getMessage(), e);
         }

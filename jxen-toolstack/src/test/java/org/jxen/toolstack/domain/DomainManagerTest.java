@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -303,6 +304,53 @@ class DomainManagerTest {
         assertThat(guests.last().closed).isTrue();
         assertThat(read("/local/domain/1/name")).isNull();
         assertThat(m.list()).hasSize(1);
+    }
+
+    @Test
+    void disksBecomeVirtioBlkDevicesOnTheirImages() throws Exception {
+        Path img = dir.resolve("web.raw");
+        Files.write(img, new byte[1 << 20]);
+        m.create(named("disks", "disk = [ '" + img + ",raw,xvda,w', '" + dir.resolve("none.qcow2") + ",qcow2,xvdb,r' ]"),
+                CreateOptions.DEFAULT);
+        assertThat(guests.lastDevices).hasSize(2);
+        try (var memory = org.jxen.vmm.memory.GuestMemory.create("dev-test",
+                new org.jxen.vmm.memory.AddressMap(16 * org.jxen.vmm.memory.AddressMap.MIB))) {
+            var placed = guests.lastDevices.get(0).build(memory);
+            assertThat(placed.name()).isEqualTo("disk xvda");
+            assertThat(placed.device()).isInstanceOf(org.jxen.vmm.virtio.blk.VirtioBlkDevice.class);
+            assertThat(placed.device().config()).startsWith((byte) 0x00, (byte) 0x08); // capacity: 2048 sectors
+            placed.owned().close();
+            assertThatThrownBy(() -> guests.lastDevices.get(1).build(memory)).hasMessageStartingWith("disk xvdb: qcow2 image ")
+                    .hasMessageContaining("does not exist");
+        }
+    }
+
+    @Test
+    void aVifKeepsItsRandomMacAcrossReboots() throws Exception {
+        m.create(named("net", "vif = [ 'bridge=nosuchbr0' ]", "on_reboot = \"restart\""), CreateOptions.DEFAULT);
+        assertThat(guests.lastDevices).hasSize(1);
+        var first = guests.lastDevices.get(0);
+        guests.last().end(ShutdownReason.REBOOT);
+        await(() -> guests.built.size() == 2, "the domain restarted");
+        try (var memory = org.jxen.vmm.memory.GuestMemory.create("vif-test",
+                new org.jxen.vmm.memory.AddressMap(16 * org.jxen.vmm.memory.AddressMap.MIB))) {
+            // Both incarnations ask for the same interface and MAC; the bridge is missing, which the error names.
+            String a = org.assertj.core.api.Assertions.catchThrowable(() -> first.build(memory)).getMessage();
+            String b = org.assertj.core.api.Assertions.catchThrowable(() -> guests.lastDevices.get(0).build(memory)).getMessage();
+            assertThat(a).isEqualTo(b).startsWith("vif 0: bridge nosuchbr0 does not exist");
+        }
+    }
+
+    @Test
+    void aVifsMacIsTheConfigsOrOneRandomXenMacKeptPerDomain() throws Exception {
+        var macs = new java.util.HashMap<Integer, org.jxen.net.MacAddress>();
+        DomainConfigSpec c = named("m", "vif = [ 'mac=00:16:3e:aa:bb:cc', 'bridge=br1' ]");
+        DomainDevices.of(7, c, macs);
+        var first = Map.copyOf(macs);
+        DomainDevices.of(7, c, macs);
+        assertThat(macs).isEqualTo(first).hasSize(2);
+        assertThat(macs.get(0).toString()).isEqualTo("00:16:3e:aa:bb:cc");
+        assertThat(macs.get(1).toString()).startsWith("00:16:3e:");
     }
 
     @Test

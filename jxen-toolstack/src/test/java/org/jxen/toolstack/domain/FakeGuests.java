@@ -26,6 +26,16 @@ final class FakeGuests implements GuestFactory {
     volatile java.util.concurrent.CountDownLatch buildGate;
     final java.util.concurrent.CountDownLatch building = new java.util.concurrent.CountDownLatch(1);
 
+    /** The device factories of the last build. */
+    volatile List<org.jxen.vmm.machine.Machine.VirtioDeviceFactory> lastDevices = List.of();
+
+    @Override
+    public Guest build(MachineSpec spec, Uart8250.Sink console, List<org.jxen.vmm.machine.Machine.VirtioDeviceFactory> devices)
+            throws DomainException {
+        lastDevices = devices;
+        return build(spec, console);
+    }
+
     @Override
     public Guest build(MachineSpec spec, Uart8250.Sink console) throws DomainException {
         java.util.concurrent.CountDownLatch gate = buildGate;

@@ -126,8 +126,16 @@ public final class Machine implements VcpuHost, AutoCloseable {
         PlacedDevice build(GuestMemory memory) throws java.io.IOException;
     }
 
-    /** A built virtio device with its PCI class, subclass and a name for messages. */
-    public record PlacedDevice(org.jxen.vmm.virtio.VirtioDevice device, int classCode, int subclass, String name) {}
+    /**
+     * A built virtio device with its PCI class, subclass, a name for messages, and what it owns
+     * (an image, a TAP), closed with the machine.
+     */
+    public record PlacedDevice(org.jxen.vmm.virtio.VirtioDevice device, int classCode, int subclass, String name,
+            AutoCloseable owned) {
+        public PlacedDevice(org.jxen.vmm.virtio.VirtioDevice device, int classCode, int subclass, String name) {
+            this(device, classCode, subclass, name, null);
+        }
+    }
 
     /**
      * As {@link #create(Kvm, HostFacts, MachineSpec, Uart8250.Sink)}, with virtio-pci devices at
@@ -269,12 +277,16 @@ public final class Machine implements VcpuHost, AutoCloseable {
 
     private PciHostBridge pciBridge;
     private final List<org.jxen.vmm.virtio.VirtioDevice> virtioDevices = new ArrayList<>();
+    private final List<AutoCloseable> owned = new ArrayList<>();
 
     private void attachVirtio(List<VirtioDeviceFactory> factories) throws java.io.IOException {
         int slot = 1;
         for (VirtioDeviceFactory factory : factories) {
             PlacedDevice d = factory.build(memory);
             virtioDevices.add(d.device());
+            if (d.owned() != null) {
+                owned.add(d.owned());
+            }
             org.jxen.vmm.virtio.transport.VirtioPciFunction[] fn = new org.jxen.vmm.virtio.transport.VirtioPciFunction[1];
             fn[0] = new org.jxen.vmm.virtio.transport.VirtioPciFunction(d.device(), memory, d.classCode(), d.subclass(), v -> {
                 org.jxen.vmm.device.pci.Msix.Vector vec = fn[0].msix().vector(v);
@@ -500,6 +512,13 @@ public final class Machine implements VcpuHost, AutoCloseable {
         // Device threads stop before the memory they read goes.
         for (org.jxen.vmm.virtio.VirtioDevice d : virtioDevices) {
             d.reset();
+        }
+        for (AutoCloseable o : owned) {
+            try {
+                o.close();
+            } catch (Exception e) {
+                LOG.log(System.Logger.Level.WARNING, name + ": closing a device's backend: " + e.getMessage());
+            }
         }
         vm.close();
         memory.close();
