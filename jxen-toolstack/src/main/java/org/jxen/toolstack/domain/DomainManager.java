@@ -283,6 +283,7 @@ public final class DomainManager implements Domains, AutoCloseable {
         }
         store.create(d.domid, name, d.uuid, config.memory().targetMiB() << 10, config.memory().maxMiB() << 10,
                 config.vcpus().count(), config.vcpus().max(), d.created);
+        writeDevices(d);
         Guest g;
         try {
             g = factory.build(spec, d.console, DomainDevices.of(d.domid, config, d.macs));
@@ -313,9 +314,30 @@ public final class DomainManager implements Domains, AutoCloseable {
         }
     }
 
+    /** The disks' and vifs' XenStore entries (backend and frontend), as libxl writes them. */
+    private void writeDevices(Domain d) {
+        for (org.jxen.toolstack.config.DiskSpec disk : d.config.disks()) {
+            int devid = VirtualDevice.number(disk.vdev());
+            if (devid >= 0) {
+                store.addVbd(d.domid, devid, disk.vdev(), disk.target().orElse(""), disk.readwrite(), disk.cdrom());
+            }
+        }
+        List<org.jxen.toolstack.config.VifSpec> vifs = d.config.vifs();
+        for (int i = 0; i < vifs.size(); i++) {
+            org.jxen.toolstack.config.VifSpec v = vifs.get(i);
+            int devid = v.devid().orElse(i);
+            org.jxen.net.MacAddress mac = d.macs.computeIfAbsent(devid,
+                    k -> v.mac().map(org.jxen.net.MacAddress::parse).orElseGet(org.jxen.net.MacAddress::randomXen));
+            store.addVif(d.domid, devid, mac.toString(), v.bridge().orElse(org.jxen.net.Vif.DEFAULT_BRIDGE),
+                    v.vifname().orElse(org.jxen.net.Vif.defaultName(d.domid, devid)));
+        }
+    }
+
     @Override
     public List<String> warnings(DomainConfigSpec config) {
         List<String> w = new ArrayList<>(Domains.super.warnings(config));
+        config.disks().stream().filter(disk -> VirtualDevice.number(disk.vdev()) < 0).forEach(disk -> w.add("disk vdev "
+                + disk.vdev() + " is not a name Xen numbers (xvdX, sdX, hdX, dNpM); it has no XenStore entry"));
         if (config.type() == GuestType.PV) {
             w.add("type = \"pv\" has no KVM equivalent: the domain runs as PVH");
         }

@@ -118,6 +118,67 @@ final class XenstoreLayout {
         xs.introduceDomain(domid, 0, 0);
     }
 
+    /** enum xenbus_state (xen/io/xenbus.h): the device is up (the backend serves it). */
+    static final int XENBUS_STATE_CONNECTED = 4;
+
+    /**
+     * A disk's backend and frontend entries as libxl writes them (libxl_disk.c), so that
+     * {@code xenstore-ls} and scripts see the device: the backend under Domain-0, the frontend
+     * under the domain. jxen serves the disk as virtio-pci ({@code specification = virtio},
+     * {@code transport = pci}); the state is Connected from the start.
+     */
+    void addVbd(int domid, int devid, String vdev, String params, boolean readwrite, boolean cdrom) {
+        String be = "/local/domain/0/backend/vbd/" + domid + "/" + devid;
+        String fe = domainPath(domid) + "/device/vbd/" + devid;
+        Perms ro = readOnly(domid);
+        Perms dom0 = Perms.of(0, Access.NONE);
+        inStore(s -> {
+            put(s, be + "/frontend", fe, dom0);
+            put(s, be + "/frontend-id", Integer.toString(domid), dom0);
+            put(s, be + "/params", params, dom0);
+            put(s, be + "/type", "qdisk", dom0);
+            put(s, be + "/mode", readwrite ? "w" : "r", dom0);
+            put(s, be + "/device-type", cdrom ? "cdrom" : "disk", dom0);
+            put(s, be + "/dev", vdev, dom0);
+            put(s, be + "/online", "1", dom0);
+            put(s, be + "/removable", cdrom ? "1" : "0", dom0);
+            put(s, be + "/bootable", "1", dom0);
+            put(s, be + "/specification", "virtio", dom0);
+            put(s, be + "/transport", "pci", dom0);
+            put(s, be + "/state", Integer.toString(XENBUS_STATE_CONNECTED), dom0);
+            put(s, fe + "/backend", be, ro);
+            put(s, fe + "/backend-id", "0", ro);
+            put(s, fe + "/virtual-device", Integer.toString(devid), ro);
+            put(s, fe + "/device-type", cdrom ? "cdrom" : "disk", ro);
+            put(s, fe + "/state", Integer.toString(XENBUS_STATE_CONNECTED), ro);
+        });
+    }
+
+    /** A vif's backend and frontend entries as libxl writes them (libxl_nic.c). */
+    void addVif(int domid, int devid, String mac, String bridge, String ifname) {
+        String be = "/local/domain/0/backend/vif/" + domid + "/" + devid;
+        String fe = domainPath(domid) + "/device/vif/" + devid;
+        Perms ro = readOnly(domid);
+        Perms dom0 = Perms.of(0, Access.NONE);
+        inStore(s -> {
+            put(s, be + "/frontend", fe, dom0);
+            put(s, be + "/frontend-id", Integer.toString(domid), dom0);
+            put(s, be + "/online", "1", dom0);
+            put(s, be + "/mac", mac, dom0);
+            put(s, be + "/bridge", bridge, dom0);
+            put(s, be + "/handle", Integer.toString(devid), dom0);
+            put(s, be + "/type", "vif", dom0);
+            put(s, be + "/vifname", ifname, dom0);
+            put(s, be + "/specification", "virtio", dom0);
+            put(s, be + "/state", Integer.toString(XENBUS_STATE_CONNECTED), dom0);
+            put(s, fe + "/backend", be, ro);
+            put(s, fe + "/backend-id", "0", ro);
+            put(s, fe + "/handle", Integer.toString(devid), ro);
+            put(s, fe + "/mac", mac, ro);
+            put(s, fe + "/state", Integer.toString(XENBUS_STATE_CONNECTED), ro);
+        });
+    }
+
     /** Writes {@code value} where the guest's shutdown watch looks (libxl__domain_pvcontrol_write). */
     void requestShutdown(int domid, String value) {
         inStore(s -> s.write(s, Caller.DOM0, domainPath(domid) + "/control/shutdown", value.getBytes(StandardCharsets.UTF_8)));
@@ -130,10 +191,11 @@ final class XenstoreLayout {
         });
     }
 
-    /** Removes the domain's tree and fires {@code @releaseDomain}. */
+    /** Removes the domain's tree, its backends' entries, and fires {@code @releaseDomain}. */
     void remove(int domid, UUID uuid) {
         inStore(s -> {
-            for (String p : List.of(domainPath(domid), vmPath(uuid))) {
+            for (String p : List.of(domainPath(domid), vmPath(uuid), "/local/domain/0/backend/vbd/" + domid,
+                    "/local/domain/0/backend/vif/" + domid)) {
                 if (s.get(p) != null) {
                     s.rm(s, Caller.DOM0, p);
                 }

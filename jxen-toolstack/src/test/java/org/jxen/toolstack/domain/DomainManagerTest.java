@@ -354,6 +354,35 @@ class DomainManagerTest {
     }
 
     @Test
+    void vdevNamesGetXensDeviceNumbers() {
+        assertThat(VirtualDevice.number("xvda")).isEqualTo(51712);
+        assertThat(VirtualDevice.number("xvdb")).isEqualTo(51728);
+        assertThat(VirtualDevice.number("xvda1")).isEqualTo(51713);
+        assertThat(VirtualDevice.number("xvdq")).isEqualTo(268439552);
+        assertThat(VirtualDevice.number("sda")).isEqualTo(2048);
+        assertThat(VirtualDevice.number("hda")).isEqualTo(768);
+        assertThat(VirtualDevice.number("hdc")).isEqualTo(5632);
+        assertThat(VirtualDevice.number("d0p1")).isEqualTo(51713);
+        assertThat(VirtualDevice.number("51712")).isEqualTo(51712);
+        assertThat(VirtualDevice.number("vda")).isEqualTo(-1);
+    }
+
+    @Test
+    void disksAndVifsHaveTheirBackendAndFrontendEntriesUntilDestroy() throws Exception {
+        m.create(named("devs", "disk = [ '/img/web.raw,raw,xvda,w' ]", "vif = [ 'mac=00:16:3e:01:02:03,bridge=br9' ]"),
+                CreateOptions.DEFAULT);
+        assertThat(read("/local/domain/0/backend/vbd/1/51712/params")).isEqualTo("/img/web.raw");
+        assertThat(read("/local/domain/0/backend/vbd/1/51712/mode")).isEqualTo("w");
+        assertThat(read("/local/domain/1/device/vbd/51712/backend")).isEqualTo("/local/domain/0/backend/vbd/1/51712");
+        assertThat(read("/local/domain/0/backend/vif/1/0/mac")).isEqualTo("00:16:3e:01:02:03");
+        assertThat(read("/local/domain/0/backend/vif/1/0/bridge")).isEqualTo("br9");
+        assertThat(read("/local/domain/1/device/vif/0/state")).isEqualTo("4");
+        m.destroy("devs");
+        assertThat(read("/local/domain/0/backend/vbd/1/51712/params")).isNull();
+        assertThat(read("/local/domain/0/backend/vif/1/0/mac")).isNull();
+    }
+
+    @Test
     void createPausedStartsPaused() throws Exception {
         m.create(named("pp"), new CreateOptions(true, java.util.Optional.empty()));
         assertThat(guests.last().paused).isTrue();
