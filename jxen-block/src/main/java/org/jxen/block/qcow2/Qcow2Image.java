@@ -405,6 +405,9 @@ public final class Qcow2Image implements BlockBackend {
                     + "not supported yet");
         }
         long block = refcountTable[(int) blockIndex] & OFFSET_MASK;
+        if (block != 0) {
+            checkClusterOffset(block, "a refcount block");
+        }
         if (block == 0) {
             block = allocate();
             writeFully(ByteBuffer.allocate((int) clusterSize), block);
@@ -439,8 +442,10 @@ public final class Qcow2Image implements BlockBackend {
             return 0;
         }
         int bytes = refcountBits() / 8;
+        long block = refcountTable[(int) blockIndex] & OFFSET_MASK;
+        checkClusterOffset(block, "a refcount block");
         ByteBuffer b = ByteBuffer.allocate(bytes);
-        readFully(ch, b, (refcountTable[(int) blockIndex] & OFFSET_MASK) + (cluster % refcountsPerBlock()) * bytes, name);
+        readFully(ch, b, block + (cluster % refcountsPerBlock()) * bytes, name);
         return switch (bytes) {
             case 1 -> b.get(0) & 0xffL;
             case 2 -> b.getShort(0) & 0xffffL;
@@ -469,6 +474,7 @@ public final class Qcow2Image implements BlockBackend {
     private void writeRefcountOf(long hostOffset, long value) throws IOException {
         long cluster = hostOffset >>> h.clusterBits();
         long block = refcountTable[(int) (cluster / refcountsPerBlock())] & OFFSET_MASK;
+        checkClusterOffset(block, "a refcount block");
         writeRefcount(block, cluster % refcountsPerBlock(), value);
     }
 

@@ -199,6 +199,26 @@ class Qcow2ImageTest {
     }
 
     @Test
+    void aCorruptRefcountTableStopsWritesBeforeAnyDataMoves() throws Exception {
+        Path img = create("rc.qcow2", "8M");
+        try (Qcow2Image q = Qcow2Image.open(img, false)) {
+            q.write(0, ByteBuffer.wrap(pattern(512, 9)));
+        }
+        long rt = Qcow2Image.open(img, true).header().refcountTableOffset();
+        // The first refcount block pointer now points far past the end of the file.
+        damage(img, rt, ByteBuffer.allocate(8).putLong(0, 1L << 40));
+        long sizeBefore = Files.size(img);
+        try (Qcow2Image q = Qcow2Image.open(img, false)) {
+            assertThatThrownBy(() -> q.write(1 << 20, ByteBuffer.wrap(pattern(512, 10)))).hasMessageContaining("is corrupt")
+                    .hasMessageContaining("a refcount block");
+            ByteBuffer first = ByteBuffer.allocate(512);
+            q.read(0, first);
+            assertThat(first.array()).as("data already there is untouched").isEqualTo(pattern(512, 9));
+        }
+        assertThat(Files.size(img)).as("nothing written past the damage").isLessThanOrEqualTo(sizeBefore + (64 << 10));
+    }
+
+    @Test
     void aMissingBackingFileIsNamed() throws Exception {
         Path base = dir.resolve("base.raw");
         Files.write(base, new byte[1 << 20]);
