@@ -241,6 +241,33 @@ final class Info {
         return 0;
     }
 
+    /**
+     * {@code xl block-list}: Xen's columns. jxen's disks are virtio: no event channel or ring
+     * reference, shown as -1 as Xen shows an unconnected one.
+     */
+    static int blockList(XlContext ctx, Getopt.Parsed a) throws DomainException {
+        ctx.out.printf("%-5s %-3s %-6s %-5s %-6s %-8s %-30s%n", "Vdev", "BE", "handle", "state", "evt-ch", "ring-ref", "BE-path");
+        for (String dom : a.operands()) {
+            for (org.jxen.toolstack.domain.Domains.DeviceInfo d : ctx.domains.devices(dom, "vbd")) {
+                ctx.out.printf("%-5d %-3d %-6d %-5d %-6d %-8d %-30s%n", d.devid(), 0, d.devid(), d.state(), -1, -1, d.backendPath());
+            }
+        }
+        return 0;
+    }
+
+    /** {@code xl network-list}: Xen's columns. */
+    static int networkList(XlContext ctx, Getopt.Parsed a) throws DomainException {
+        ctx.out.printf("%-3s %-2s %-17s %-6s %-5s %-6s %5s/%-5s %-30s%n", "Idx", "BE", "Mac Addr.", "handle", "state", "evt-ch",
+                "tx-", "rx-ring-ref", "BE-path");
+        for (String dom : a.operands()) {
+            for (org.jxen.toolstack.domain.Domains.DeviceInfo d : ctx.domains.devices(dom, "vif")) {
+                ctx.out.printf("%-3d %-2d %-17s %-6d %-5d %-6d %5d/%-11d %-30s%n", d.devid(), 0, d.mac(), d.devid(), d.state(), -1,
+                        -1, -1, d.backendPath());
+            }
+        }
+        return 0;
+    }
+
     static int vcpuList(XlContext ctx, Getopt.Parsed a) throws DomainException {
         List<VcpuInfo> rows = new ArrayList<>();
         if (a.operands().isEmpty()) {

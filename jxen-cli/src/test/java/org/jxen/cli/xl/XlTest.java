@@ -172,6 +172,22 @@ class XlTest {
     }
 
     @Test
+    void blockAndNetworkListsShowTheDomainsDevices() throws Exception {
+        Files.writeString(dir.resolve("dev.cfg"), "name = \"dev\"\ntype = \"pvh\"\nkernel = \"k\"\n"
+                + "disk = [ '/img/a.raw,raw,xvda,w', '/img/b.qcow2,qcow2,xvdb,r' ]\nvif = [ 'mac=00:16:3e:00:00:01' ]\n");
+        assertThat(xl.run(new XlHarness.MemoryStdio(new byte[0]), dir, new CompletableFuture<>(), "create", "-q", "dev.cfg")
+                .status()).isZero();
+        String blocks = xl.run("block-list", "dev").out();
+        assertThat(blocks.lines().toList()).containsExactly(
+                "Vdev  BE  handle state evt-ch ring-ref BE-path                       ",
+                "51712 0   51712  4     -1     -1       /local/domain/0/backend/vbd/1/51712",
+                "51728 0   51728  4     -1     -1       /local/domain/0/backend/vbd/1/51728");
+        assertThat(xl.run("network-list", "dev").out()).startsWith("Idx BE Mac Addr.         handle state evt-ch   tx-/rx-ring-ref")
+                .contains("0   0  00:16:3e:00:00:01 0      4     -1        -1/-1          /local/domain/0/backend/vif/1/0");
+        assertThat(xl.run("block-list", "nosuch").status()).isEqualTo(1);
+    }
+
+    @Test
     void topOnATerminalRedrawsAScreenUntilQ() throws Exception {
         create();
         XlHarness.MemoryStdio io = new XlHarness.MemoryStdio(new byte[] {'q'});

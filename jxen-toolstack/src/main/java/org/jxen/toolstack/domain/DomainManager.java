@@ -836,6 +836,32 @@ public final class DomainManager implements Domains, AutoCloseable {
     }
 
     @Override
+    public List<DeviceInfo> devices(String domSpec, String kind) throws DomainException {
+        Domain d = domain(domSpec);
+        List<DeviceInfo> out = new ArrayList<>();
+        String base = "/local/domain/0/backend/" + kind + "/" + d.domid + "/";
+        if (kind.equals("vbd")) {
+            for (org.jxen.toolstack.config.DiskSpec disk : d.config.disks()) {
+                int devid = VirtualDevice.number(disk.vdev());
+                if (devid >= 0) {
+                    out.add(new DeviceInfo(devid, base + devid, "", XenstoreLayout.XENBUS_STATE_CONNECTED));
+                }
+            }
+        } else if (kind.equals("vif")) {
+            List<org.jxen.toolstack.config.VifSpec> vifs = d.config.vifs();
+            for (int i = 0; i < vifs.size(); i++) {
+                int devid = vifs.get(i).devid().orElse(i);
+                org.jxen.net.MacAddress mac = d.macs.get(devid);
+                out.add(new DeviceInfo(devid, base + devid, mac == null ? "" : mac.toString(),
+                        XenstoreLayout.XENBUS_STATE_CONNECTED));
+            }
+        } else {
+            throw new DomainException(DomainException.Kind.INVALID, "device kind " + kind + " (expected: vbd or vif)");
+        }
+        return out;
+    }
+
+    @Override
     public Map<String, String> hostInfo() {
         long used;
         synchronized (this) {

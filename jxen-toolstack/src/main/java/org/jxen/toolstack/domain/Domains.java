@@ -61,6 +61,14 @@ public interface Domains {
     /** {@code xl vcpu-set}: the number of online vCPUs. */
     void setVcpus(String domSpec, int count) throws DomainException;
 
+    /** A domain's disk or network device, as {@code xl block-list} / {@code network-list} show it. */
+    record DeviceInfo(int devid, String backendPath, String mac, int state) {}
+
+    /** The domain's disks ({@code vbd}) or vifs ({@code vif}), by devid. */
+    default List<DeviceInfo> devices(String domSpec, String kind) throws DomainException {
+        return List.of();
+    }
+
     /** {@code xl info}: Xen's keys, in Xen's order, with jxen's and the host's values. */
     Map<String, String> hostInfo();
 
