@@ -17,5 +17,6 @@ module org.jxen.vmm {
     exports org.jxen.vmm.virtio.blk;
     exports org.jxen.vmm.virtio.net;
     exports org.jxen.vmm.virtio.rng;
+    exports org.jxen.vmm.virtio.balloon;
     exports org.jxen.vmm.virtio.transport;
 }
