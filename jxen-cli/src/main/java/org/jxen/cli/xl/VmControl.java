@@ -282,10 +282,34 @@ final class VmControl {
         return 0;
     }
 
+    /** {@code xl mem-set DOMAIN SIZE}: SIZE in MiB, or with a b, k, m, g or t suffix (xl's parse_mem_size_kb). */
+    static int memSet(XlContext ctx, Getopt.Parsed a) throws Exception {
+        String text = a.operands().get(1);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d{1,15})([bkmgtBKMGT]?)").matcher(text);
+        if (!m.matches()) {
+            ctx.err.println("invalid memory size: " + text);
+            return 1;
+        }
+        long n = Long.parseLong(m.group(1));
+        long kib = switch (m.group(2).toLowerCase(java.util.Locale.ROOT)) {
+            case "b" -> n / 1024;
+            case "k" -> n;
+            case "g" -> n << 20;
+            case "t" -> n << 30;
+            default -> n << 10;
+        };
+        if (ctx.dryRun) {
+            ctx.domains.find(a.operands().get(0));
+            return 0;
+        }
+        ctx.domains.setMemory(a.operands().get(0), kib >> 10);
+        return 0;
+    }
+
     static int memNotYet(XlContext ctx, Getopt.Parsed a) throws Exception {
         ctx.domains.find(a.operands().get(0));
-        ctx.err.println("not yet: jxen changes a domain's memory with the virtio balloon, which arrives with the devices "
-                + "issue; the domain keeps its memory");
+        ctx.err.println("not yet: a domain's maximum is the memory it was built with (memory hot-plug is not supported); "
+                + "xl mem-set lowers its target below that");
         return 1;
     }
 }

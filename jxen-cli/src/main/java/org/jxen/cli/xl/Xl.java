@@ -99,7 +99,7 @@ public final class Xl implements CommandRunner {
                     List.of(), "", 1, Completion.DOMAIN),
             new XlCommand("network-list", Info::networkList, false, false, "List virtual network interfaces for a domain",
                     "<Domain(s)>", List.of(), "", 1, Completion.DOMAIN),
-            new XlCommand("mem-set", VmControl::memNotYet, true, true, "Set the current memory usage for a domain",
+            new XlCommand("mem-set", VmControl::memSet, true, true, "Set the current memory usage for a domain",
                     "<Domain> <MemMB['b'[bytes]|'k'[KB]|'m'[MB]|'g'[GB]|'t'[TB]]>", List.of(), "", 2, Completion.DOMAIN),
             new XlCommand("mem-max", VmControl::memNotYet, true, true, "Set the maximum amount reservation for a domain",
                     "<Domain> <MemMB['b'[bytes]|'k'[KB]|'m'[MB]|'g'[GB]|'t'[TB]]>", List.of(), "", 2, Completion.DOMAIN),

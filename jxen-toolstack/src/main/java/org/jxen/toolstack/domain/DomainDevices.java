@@ -35,6 +35,15 @@ final class DomainDevices {
     private DomainDevices() {}
 
     static List<Machine.VirtioDeviceFactory> of(int domid, DomainConfigSpec config, Map<Integer, MacAddress> macs) {
+        return of(domid, config, macs, b -> { });
+    }
+
+    /**
+     * As above, and every domain gets a virtio-balloon last (for {@code xl mem-set}); {@code balloon}
+     * receives it when the machine is built.
+     */
+    static List<Machine.VirtioDeviceFactory> of(int domid, DomainConfigSpec config, Map<Integer, MacAddress> macs,
+            java.util.function.Consumer<org.jxen.vmm.virtio.balloon.VirtioBalloonDevice> balloon) {
         List<Machine.VirtioDeviceFactory> out = new ArrayList<>();
         for (DiskSpec d : config.disks()) {
             if (d.target().isEmpty() || d.cdrom()) {
@@ -76,6 +85,12 @@ final class DomainDevices {
                         SUBCLASS_ETHERNET, "vif " + ifname, vif);
             });
         }
+        out.add(memory -> {
+            org.jxen.vmm.virtio.balloon.VirtioBalloonDevice b = new org.jxen.vmm.virtio.balloon.VirtioBalloonDevice(memory);
+            balloon.accept(b);
+            // PCI class "other" (0xff): what QEMU shows for virtio-balloon.
+            return new Machine.PlacedDevice(b, 0xFF, 0x00, "balloon");
+        });
         return out;
     }
 }

@@ -111,6 +111,10 @@ public final class DomainManager implements Domains, AutoCloseable {
         ShutdownReason preservedReason;
         /** CPU time of earlier incarnations (restarts), in seconds. */
         double pastCpu;
+        /** The memory target (xl mem-set), MiB; the VM was built with the config's. */
+        volatile long targetMiB;
+        /** The balloon of the current incarnation, once its machine is built. */
+        volatile org.jxen.vmm.virtio.balloon.VirtioBalloonDevice balloon;
         /** Each vif's MAC by devid: chosen once, kept across reboots (xl-network-configuration(5)). */
         final Map<Integer, org.jxen.net.MacAddress> macs = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -121,6 +125,7 @@ public final class DomainManager implements Domains, AutoCloseable {
             this.config = config;
             this.configFile = configFile;
             this.created = Instant.now();
+            this.targetMiB = config.memory().targetMiB();
             this.console = new ConsoleBuffer(name, logDir.resolve("console").resolve("guest-" + name + ".log"), CONSOLE_BACKLOG);
         }
 
@@ -226,7 +231,7 @@ public final class DomainManager implements Domains, AutoCloseable {
             }
         }
         DomainConfigSpec c = d.config;
-        return new DomainInfo(d.domid, d.name, d.uuid, c.memory().targetMiB(), c.memory().maxMiB(), c.vcpus().count(),
+        return new DomainInfo(d.domid, d.name, d.uuid, d.targetMiB, c.memory().maxMiB(), c.vcpus().count(),
                 c.vcpus().max(), states, cpu, d.created, Optional.ofNullable(d.preservedReason).map(ShutdownReason::xenName),
                 Optional.of(c));
     }
@@ -286,7 +291,7 @@ public final class DomainManager implements Domains, AutoCloseable {
         writeDevices(d);
         Guest g;
         try {
-            g = factory.build(spec, d.console, DomainDevices.of(d.domid, config, d.macs));
+            g = factory.build(spec, d.console, DomainDevices.of(d.domid, config, d.macs, b -> d.balloon = b));
         } catch (DomainException | RuntimeException e) {
             discard(d);
             events.add("domain " + d.domid + " (" + name + ") could not be built: " + e.getMessage());
@@ -512,7 +517,7 @@ public final class DomainManager implements Domains, AutoCloseable {
         MachineSpec spec = new MachineSpec(d.name, c.memory().targetMiB(), c.vcpus().count(), Path.of(c.boot().kernel().get()),
                 c.boot().ramdisk().map(Path::of).orElse(null), c.boot().cmdline().orElse(""));
         try {
-            Guest g = factory.build(spec, d.console, DomainDevices.of(d.domid, c, d.macs));
+            Guest g = factory.build(spec, d.console, DomainDevices.of(d.domid, c, d.macs, b -> d.balloon = b));
             d.log("restarting");
             launch(d, g, false);
         } catch (DomainException e) {
@@ -826,6 +831,31 @@ public final class DomainManager implements Domains, AutoCloseable {
         d.log("vCPU " + (vcpu < 0 ? "all" : Integer.toString(vcpu)) + " pinned to " + hard);
     }
 
+    /** Smallest memory target xl mem-set accepts: what a small guest needs to keep running. */
+    static final long MIN_TARGET_MIB = 16;
+
+    @Override
+    public void setMemory(String domSpec, long targetMiB) throws DomainException {
+        Domain d = running(domSpec, "set the memory of");
+        long boot = d.config.memory().targetMiB();
+        if (targetMiB < MIN_TARGET_MIB) {
+            throw new DomainException(DomainException.Kind.INVALID, "memory target " + targetMiB + " MiB is below the "
+                    + MIN_TARGET_MIB + " MiB a domain keeps");
+        }
+        if (targetMiB > boot) {
+            throw new DomainException(DomainException.Kind.UNSUPPORTED, "domain " + d.domid + " was built with " + boot
+                    + " MiB; the balloon can only give memory back below that (memory hot-plug is not supported)");
+        }
+        org.jxen.vmm.virtio.balloon.VirtioBalloonDevice b = d.balloon;
+        if (b == null) {
+            throw new DomainException(DomainException.Kind.FAILED, "domain " + d.domid + " has no balloon device yet");
+        }
+        b.setTargetPages((int) ((boot - targetMiB) << 8));
+        d.targetMiB = targetMiB;
+        store.setMemoryTarget(d.domid, targetMiB << 10);
+        d.log("memory target " + targetMiB + " MiB (balloon " + ((boot - targetMiB) << 8) + " pages)");
+    }
+
     @Override
     public void setVcpus(String domSpec, int count) throws DomainException {
         Domain d = running(domSpec, "set the vCPUs of");
@@ -865,7 +895,7 @@ public final class DomainManager implements Domains, AutoCloseable {
     public Map<String, String> hostInfo() {
         long used;
         synchronized (this) {
-            used = domains.values().stream().mapToLong(d -> d.config.memory().targetMiB()).sum();
+            used = domains.values().stream().mapToLong(d -> d.targetMiB).sum();
         }
         return HostInfo.xlInfo(host, Math.max(0, (host.totalMemoryBytes() >> 20) - used));
     }

@@ -58,6 +58,14 @@ public interface Domains {
     /** Sets a vCPU's hard (and, when not null, soft) affinity: real thread affinity. */
     void pinVcpu(String domSpec, int vcpu, CpuList hard, CpuList soft) throws DomainException;
 
+    /**
+     * {@code xl mem-set}: the domain's memory target, in MiB, reached through its balloon (the
+     * guest gives pages back or takes them again).
+     */
+    default void setMemory(String domSpec, long targetMiB) throws DomainException {
+        throw new DomainException(DomainException.Kind.UNSUPPORTED, "changing a domain's memory is not supported here");
+    }
+
     /** {@code xl vcpu-set}: the number of online vCPUs. */
     void setVcpus(String domSpec, int count) throws DomainException;
 

@@ -184,6 +184,12 @@ final class XenstoreLayout {
         inStore(s -> s.write(s, Caller.DOM0, domainPath(domid) + "/control/shutdown", value.getBytes(StandardCharsets.UTF_8)));
     }
 
+    /** {@code memory/target} in KiB, as libxl_set_memory_target writes it. */
+    void setMemoryTarget(int domid, long kib) {
+        inStore(s -> s.write(s, Caller.DOM0, domainPath(domid) + "/memory/target", Long.toString(kib)
+                .getBytes(StandardCharsets.UTF_8)));
+    }
+
     void rename(int domid, UUID uuid, String name) {
         inStore(s -> {
             s.write(s, Caller.DOM0, domainPath(domid) + "/name", name.getBytes(StandardCharsets.UTF_8));

@@ -312,7 +312,7 @@ class DomainManagerTest {
         Files.write(img, new byte[1 << 20]);
         m.create(named("disks", "disk = [ '" + img + ",raw,xvda,w', '" + dir.resolve("none.qcow2") + ",qcow2,xvdb,r' ]"),
                 CreateOptions.DEFAULT);
-        assertThat(guests.lastDevices).hasSize(2);
+        assertThat(guests.lastDevices).as("two disks and the balloon").hasSize(3);
         try (var memory = org.jxen.vmm.memory.GuestMemory.create("dev-test",
                 new org.jxen.vmm.memory.AddressMap(16 * org.jxen.vmm.memory.AddressMap.MIB))) {
             var placed = guests.lastDevices.get(0).build(memory);
@@ -328,7 +328,7 @@ class DomainManagerTest {
     @Test
     void aVifKeepsItsRandomMacAcrossReboots() throws Exception {
         m.create(named("net", "vif = [ 'bridge=nosuchbr0' ]", "on_reboot = \"restart\""), CreateOptions.DEFAULT);
-        assertThat(guests.lastDevices).hasSize(1);
+        assertThat(guests.lastDevices).as("the vif and the balloon").hasSize(2);
         var first = guests.lastDevices.get(0);
         guests.last().end(ShutdownReason.REBOOT);
         await(() -> guests.built.size() == 2, "the domain restarted");
@@ -380,6 +380,24 @@ class DomainManagerTest {
         m.destroy("devs");
         assertThat(read("/local/domain/0/backend/vbd/1/51712/params")).isNull();
         assertThat(read("/local/domain/0/backend/vif/1/0/mac")).isNull();
+    }
+
+    @Test
+    void memSetSetsTheBalloonsTargetAndXenstoresMemoryTarget() throws Exception {
+        m.create(named("mem", "memory = 256"), CreateOptions.DEFAULT);
+        assertThatThrownBy(() -> m.setMemory("mem", 128)).as("before the machine has its balloon")
+                .hasMessageContaining("no balloon device");
+        try (var memory = org.jxen.vmm.memory.GuestMemory.create("balloon",
+                new org.jxen.vmm.memory.AddressMap(16 * org.jxen.vmm.memory.AddressMap.MIB))) {
+            var placed = guests.lastDevices.getLast().build(memory);
+            var balloon = (org.jxen.vmm.virtio.balloon.VirtioBalloonDevice) placed.device();
+            m.setMemory("mem", 128);
+            assertThat(balloon.targetPages()).as("128 MiB of 4 KiB pages").isEqualTo(128 * 256);
+            assertThat(m.find("mem").memoryMiB()).isEqualTo(128);
+            assertThat(read("/local/domain/1/memory/target")).isEqualTo(Long.toString(128 << 10));
+            assertThatThrownBy(() -> m.setMemory("mem", 512)).hasMessageContaining("built with 256 MiB");
+            assertThatThrownBy(() -> m.setMemory("mem", 4)).hasMessageContaining("below the 16 MiB");
+        }
     }
 
     @Test
