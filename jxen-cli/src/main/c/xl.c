@@ -27,6 +27,7 @@
 
 #define MAGIC_REQUEST "JXL1"
 #define MAGIC_REPLY "JXR1"
+#define MAGIC_BUSY "JXRB"
 #define MAX_PAYLOAD (256 * 1024)
 
 /* Environment variables passed to jxend: those that shape output, and xl's own. */
@@ -211,6 +212,7 @@ int main(int argc, char **argv)
         close(lock);
 
     /* The payload, with our three standard descriptors on its first byte. */
+    int send_err = 0;
     int fds[3] = {0, 1, 2};
     char control[CMSG_SPACE(sizeof(fds))];
     memset(control, 0, sizeof(control));
@@ -231,8 +233,9 @@ int main(int argc, char **argv)
         if (n < 0) {
             if (errno == EINTR)
                 continue;
-            fprintf(stderr, "xl: cannot send the command to jxend at %s: %s\n", sock, strerror(errno));
-            return 1;
+            /* jxend may have answered without reading (busy): read that before reporting. */
+            send_err = errno;
+            break;
         }
         off += (size_t)n;
     }
@@ -245,11 +248,19 @@ int main(int argc, char **argv)
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0) {
-            fprintf(stderr, "xl: jxend closed the connection without an exit status%s%s\n", n < 0 ? ": " : "",
-                    n < 0 ? strerror(errno) : "");
+            if (send_err)
+                fprintf(stderr, "xl: cannot send the command to jxend at %s: %s\n", sock, strerror(send_err));
+            else
+                fprintf(stderr, "xl: jxend closed the connection without an exit status%s%s\n", n < 0 ? ": " : "",
+                        n < 0 ? strerror(errno) : "");
             return 1;
         }
         got += (size_t)n;
+    }
+    if (memcmp(reply, MAGIC_BUSY, 4) == 0) {
+        int32_t limit = (int32_t)(reply[4] | reply[5] << 8 | reply[6] << 16 | (uint32_t)reply[7] << 24);
+        fprintf(stderr, "xl: jxend is busy: it runs at most %d commands at once; try again\n", limit);
+        return 1;
     }
     if (memcmp(reply, MAGIC_REPLY, 4) != 0) {
         fprintf(stderr, "xl: jxend sent a reply this xl does not understand (is xl older than jxend?)\n");

@@ -21,6 +21,8 @@ import java.util.Map;
 public record LauncherRequest(List<String> argv, Path cwd, Map<String, String> env) {
     public static final byte[] MAGIC = {'J', 'X', 'L', '1'};
     public static final byte[] REPLY_MAGIC = {'J', 'X', 'R', '1'};
+    /** The reply instead of a status when jxend runs as many commands as it will: {@code JXRB} and the limit. */
+    public static final byte[] BUSY_MAGIC = {'J', 'X', 'R', 'B'};
     public static final int HEADER_SIZE = 8;
     /** Largest payload; the launcher refuses longer command lines itself (xl.c MAX_PAYLOAD). */
     public static final int MAX_PAYLOAD = 256 * 1024 - HEADER_SIZE;
@@ -97,6 +99,11 @@ public record LauncherRequest(List<String> argv, Path cwd, Map<String, String> e
     /** The reply: {@code JXR1} and the exit status (i32, little-endian). */
     public static byte[] reply(int status) {
         return ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).put(REPLY_MAGIC).putInt(status).array();
+    }
+
+    /** The busy reply: {@code JXRB} and the number of commands jxend runs at once. */
+    public static byte[] busy(int limit) {
+        return ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).put(BUSY_MAGIC).putInt(limit).array();
     }
 
     private static void cstring(java.io.ByteArrayOutputStream out, String s) {

@@ -34,6 +34,8 @@ public final class LauncherServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("org.jxen.toolstack.daemon");
     /** Most descriptors a request may carry: stdin, stdout, stderr. */
     static final int FDS = 3;
+    /** Most xl commands running at once (each holds two threads and the client's descriptors). */
+    public static final int MAX_COMMANDS = 256;
 
     private final Path path;
     private final UnixSocket socket;
@@ -42,9 +44,12 @@ public final class LauncherServer implements AutoCloseable {
     private final Object fileKey;
     private final Set<UnixSocket> open = ConcurrentHashMap.newKeySet();
     private final Thread acceptor;
+    private final int maxCommands;
     private volatile boolean closed;
 
-    private LauncherServer(Path path, UnixSocket socket, CommandRunner runner, AccessPolicy policy, Object fileKey) {
+    private LauncherServer(Path path, UnixSocket socket, CommandRunner runner, AccessPolicy policy, Object fileKey,
+            int maxCommands) {
+        this.maxCommands = maxCommands;
         this.path = path;
         this.socket = socket;
         this.runner = runner;
@@ -58,6 +63,10 @@ public final class LauncherServer implements AutoCloseable {
      * A stale socket file (nobody answers) is replaced; a live one is another jxend.
      */
     public static LauncherServer start(Path path, CommandRunner runner, AccessPolicy policy) throws IOException {
+        return start(path, runner, policy, MAX_COMMANDS);
+    }
+
+    static LauncherServer start(Path path, CommandRunner runner, AccessPolicy policy, int maxCommands) throws IOException {
         SocketFiles.prepare(path);
         UnixSocket s;
         try {
@@ -73,7 +82,7 @@ public final class LauncherServer implements AutoCloseable {
             Files.deleteIfExists(path);
             throw e;
         }
-        LauncherServer server = new LauncherServer(path, s, runner, policy, key);
+        LauncherServer server = new LauncherServer(path, s, runner, policy, key, maxCommands);
         server.acceptor.start();
         return server;
     }
@@ -103,6 +112,15 @@ public final class LauncherServer implements AutoCloseable {
                 continue;
             } catch (IllegalStateException e) {
                 return;
+            }
+            if (open.size() >= maxCommands) {
+                // Told at once, without reading the request: the client prints that jxend is busy.
+                try (c) {
+                    c.send(LauncherRequest.busy(maxCommands));
+                } catch (SysException e) {
+                    // The client went away.
+                }
+                continue;
             }
             open.add(c);
             Thread.ofPlatform().name("jxend-xl").daemon(true).start(() -> serve(c));

@@ -202,6 +202,30 @@ class LauncherServerTest {
     }
 
     @Test
+    void pastItsLimitJxendSaysItIsBusyAndServesTheOthers() throws Exception {
+        CountDownLatch hold = new CountDownLatch(1);
+        CountDownLatch running = new CountDownLatch(1);
+        server = LauncherServer.start(dir.resolve("run/xl.sock"), inv -> {
+            if (inv.argv().get(0).equals("hold")) {
+                running.countDown();
+                hold.await();
+            }
+            return 0;
+        }, AccessPolicy.forThisProcess(Optional.empty()), 1);
+        Process holder = xl(dir, Map.of(), "hold");
+        assertThat(running.await(30, TimeUnit.SECONDS)).isTrue();
+        Process second = xl(dir, Map.of(), "list");
+        second.getOutputStream().close();
+        assertThat(finish(second)).isEqualTo(new Result(1, "", "xl: jxend is busy: it runs at most 1 commands at once; try again\n"));
+        hold.countDown();
+        holder.getOutputStream().close();
+        assertThat(finish(holder).status()).isZero();
+        Process third = xl(dir, Map.of(), "list");
+        third.getOutputStream().close();
+        assertThat(finish(third).status()).isZero();
+    }
+
+    @Test
     void aMalformedClientIsRefusedAndTheServerCarriesOn() throws Exception {
         start(inv -> 5);
         try (UnixSocket c = UnixSocket.connect(dir.resolve("run/xl.sock").toString())) {
