@@ -26,6 +26,22 @@ public final class BlockBackends {
         return f == Format.QCOW2 ? Qcow2Image.open(path, readOnly) : RawImage.open(path, readOnly);
     }
 
+    /**
+     * Opens an image file for reading, and for writing unless {@code readOnly}; a missing or
+     * forbidden file is an {@link ImageException} naming the {@code kind} ("raw image") and path.
+     */
+    public static FileChannel openFile(Path path, boolean readOnly, String kind) throws ImageException, IOException {
+        try {
+            return FileChannel.open(path, readOnly ? java.util.Set.of(StandardOpenOption.READ)
+                    : java.util.Set.of(StandardOpenOption.READ, StandardOpenOption.WRITE));
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new ImageException(kind + " " + path + " does not exist");
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new ImageException(kind + " " + path + ": permission denied"
+                    + (readOnly ? "" : " (for writing; access=r opens it read-only)"));
+        }
+    }
+
     static Format detect(Path path) throws IOException {
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             ByteBuffer magic = ByteBuffer.allocate(4);

@@ -4,13 +4,9 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Set;
 import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
 
@@ -80,15 +76,7 @@ public final class Qcow2Image implements BlockBackend {
     }
 
     public static Qcow2Image open(Path path, boolean readOnly) throws IOException {
-        FileChannel ch;
-        try {
-            ch = FileChannel.open(path, readOnly ? Set.of(StandardOpenOption.READ)
-                    : Set.of(StandardOpenOption.READ, StandardOpenOption.WRITE));
-        } catch (NoSuchFileException e) {
-            throw new ImageException("qcow2 image " + path + " does not exist");
-        } catch (AccessDeniedException e) {
-            throw new ImageException("qcow2 image " + path + ": permission denied");
-        }
+        FileChannel ch = BlockBackends.openFile(path, readOnly, "qcow2 image");
         BlockBackend backing = null;
         try {
             String name = "qcow2 image " + path;

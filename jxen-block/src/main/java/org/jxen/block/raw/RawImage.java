@@ -3,12 +3,8 @@ package org.jxen.block.raw;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.util.Set;
 
 import org.jxen.block.BlockBackend;
 import org.jxen.block.ImageException;
@@ -34,15 +30,7 @@ public final class RawImage implements BlockBackend {
     }
 
     public static RawImage open(Path path, boolean readOnly) throws IOException {
-        FileChannel ch;
-        try {
-            ch = FileChannel.open(path, readOnly ? Set.of(StandardOpenOption.READ)
-                    : Set.of(StandardOpenOption.READ, StandardOpenOption.WRITE));
-        } catch (NoSuchFileException e) {
-            throw new ImageException("raw image " + path + " does not exist");
-        } catch (AccessDeniedException e) {
-            throw new ImageException("raw image " + path + ": permission denied" + (readOnly ? "" : " (for writing; access=r opens it read-only)"));
-        }
+        FileChannel ch = org.jxen.block.BlockBackends.openFile(path, readOnly, "raw image");
         try {
             // A block device's size is its end, not its file size (which is 0).
             long size = Files.isRegularFile(path) ? ch.size() : ch.position(0).size();

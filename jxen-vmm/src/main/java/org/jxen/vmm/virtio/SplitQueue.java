@@ -189,6 +189,24 @@ public final class SplitQueue {
         }
     }
 
+    /**
+     * The next chain the device can serve, or null: a malformed one is reported to {@code warn}
+     * and completed at once with nothing written (its head goes back to the driver), and the
+     * next is tried.
+     *
+     * @throws VirtqueueException when the queue's indices are broken (the device needs a reset)
+     */
+    public DescriptorChain popServable(java.util.function.Consumer<String> warn) throws VirtqueueException {
+        while (true) {
+            try {
+                return pop();
+            } catch (MalformedChain e) {
+                warn.accept(e.getMessage());
+                addUsed(e.head(), 0);
+            }
+        }
+    }
+
     /** Puts a served chain in the used ring: {@code written} bytes went into its writable buffers. */
     public void addUsed(int head, int written) {
         long at = VirtioRing.USED_RING + (long) VirtioRing.USED_ELEM_SIZE * (usedIdx % size);

@@ -111,7 +111,7 @@ public final class VirtioBlkDevice implements VirtioDevice, AutoCloseable {
                 continue;
             }
             try {
-                for (DescriptorChain c; (c = next(q)) != null; ) {
+                for (DescriptorChain c; (c = q.popServable(m -> WARNINGS.warn("chain", () -> m))) != null; ) {
                     q.addUsed(c.head(), requests.serve(c));
                 }
             } catch (VirtqueueException e) {
@@ -121,18 +121,6 @@ public final class VirtioBlkDevice implements VirtioDevice, AutoCloseable {
             }
             if (q.needsInterrupt()) {
                 irq.queue(0);
-            }
-        }
-    }
-
-    /** The next chain; a malformed one is completed at once (no status can be written). */
-    private static DescriptorChain next(SplitQueue q) throws VirtqueueException {
-        while (true) {
-            try {
-                return q.pop();
-            } catch (SplitQueue.MalformedChain e) {
-                WARNINGS.warn("chain", e::getMessage);
-                q.addUsed(e.head(), 0);
             }
         }
     }

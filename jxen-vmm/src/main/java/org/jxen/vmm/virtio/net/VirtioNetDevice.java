@@ -223,14 +223,7 @@ public final class VirtioNetDevice implements VirtioDevice, AutoCloseable {
     }
 
     private DescriptorChain pop(SplitQueue q) throws VirtqueueException {
-        while (true) {
-            try {
-                return q.pop();
-            } catch (SplitQueue.MalformedChain e) {
-                warnings.warn("chain", e::getMessage);
-                q.addUsed(e.head(), 0);
-            }
-        }
+        return q.popServable(m -> warnings.warn("chain", () -> m));
     }
 
     @Override

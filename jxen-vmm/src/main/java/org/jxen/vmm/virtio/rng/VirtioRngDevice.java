@@ -72,18 +72,7 @@ public final class VirtioRngDevice implements VirtioDevice {
             return;
         }
         try {
-            while (true) {
-                DescriptorChain c;
-                try {
-                    c = sq.pop();
-                } catch (SplitQueue.MalformedChain e) {
-                    warnings.warn("chain", e::getMessage);
-                    sq.addUsed(e.head(), 0);
-                    continue;
-                }
-                if (c == null) {
-                    break;
-                }
+            for (DescriptorChain c; (c = sq.popServable(m -> warnings.warn("chain", () -> m))) != null; ) {
                 int left = MAX_BYTES;
                 int written = 0;
                 for (DescriptorChain.Buffer b : c.buffers()) {
