@@ -53,8 +53,14 @@ public final class XenUtils {
     private static final Duration APT_TIMEOUT = Duration.ofMinutes(5);
     private static final Duration LOCK_TIMEOUT = Duration.ofMinutes(10);
 
+    /** The hotplug scripts the cache of {@code xen-utils-common} keeps checksums of. */
+    private static final List<String> SCRIPTS = List.of("etc/xen/scripts/vif-bridge", "etc/xen/scripts/vif-common.sh",
+            "etc/xen/scripts/xen-hotplug-common.sh", "etc/xen/scripts/xen-network-common.sh");
+
     private static Tools tools;
     private static String unavailable;
+    private static Path scripts;
+    private static String scriptsUnavailable;
 
     private XenUtils() {}
 
@@ -97,6 +103,37 @@ public final class XenUtils {
         return tools;
     }
 
+    /**
+     * Xen's hotplug scripts ({@code /etc/xen/scripts} of Debian's {@code xen-utils-common}, the
+     * version of the installed {@code libxenstore4}), unpacked, not installed, beside the tools;
+     * skips (or fails under {@code JXEN_REQUIRE_TOOLS=1}) when they cannot be had.
+     */
+    public static synchronized Path requireScripts() {
+        if (scripts == null && scriptsUnavailable == null) {
+            try {
+                Path toolsDir = LinuxImage.stateDir().resolve("tools").toAbsolutePath();
+                String version = installedXenVersion();
+                Path dir = toolsDir.resolve("xen-utils-common-" + version.replace(':', '_'));
+                fetchPackage(toolsDir, dir, "xen-utils-common", version, SCRIPTS);
+                scripts = dir.resolve("root/etc/xen/scripts");
+            } catch (Unavailable e) {
+                scriptsUnavailable = e.getMessage();
+            } catch (IOException e) {
+                scriptsUnavailable = "fetching xen-utils-common failed: " + e.getMessage();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted while fetching xen-utils-common", e);
+            }
+        }
+        if (scripts == null) {
+            if ("1".equals(System.getenv("JXEN_REQUIRE_TOOLS"))) {
+                fail("JXEN_REQUIRE_TOOLS=1 but " + scriptsUnavailable);
+            }
+            Assumptions.abort("skipped: " + scriptsUnavailable);
+        }
+        return scripts;
+    }
+
     /** Why the tools cannot be had here; the test is skipped with this reason. */
     static final class Unavailable extends Exception {
         Unavailable(String why) {
@@ -104,9 +141,8 @@ public final class XenUtils {
         }
     }
 
-    /** Fetches (or finds in the cache under {@code toolsDir}) the xen-utils package matching libxenstore4. */
-    static Tools fetch(Path toolsDir) throws Unavailable, IOException, InterruptedException {
-        toolsDir = toolsDir.toAbsolutePath();
+    /** The installed libxenstore4's version: the Xen release whose packages are fetched. */
+    private static String installedXenVersion() throws Unavailable, IOException, InterruptedException {
         Result q;
         try {
             q = run(null, Duration.ofSeconds(30), "dpkg-query", "-W", "-f=${Version}", "libxenstore4");
@@ -116,7 +152,13 @@ public final class XenUtils {
         if (q.status() != 0 || q.out().isBlank()) {
             throw new Unavailable("libxenstore4 is not installed (it comes with xenstore-utils; ./jxen test installs it)");
         }
-        String version = q.out().trim();
+        return q.out().trim();
+    }
+
+    /** Fetches (or finds in the cache under {@code toolsDir}) the xen-utils package matching libxenstore4. */
+    static Tools fetch(Path toolsDir) throws Unavailable, IOException, InterruptedException {
+        toolsDir = toolsDir.toAbsolutePath();
+        String version = installedXenVersion();
         Matcher m = Pattern.compile("^(?:\\d+:)?(\\d+\\.\\d+)\\.").matcher(version);
         if (!m.find()) {
             throw new Unavailable("cannot tell Xen's major.minor from libxenstore4's version " + version);
@@ -125,7 +167,15 @@ public final class XenUtils {
         String pkg = "xen-utils-" + series;
         Path dir = toolsDir.resolve("xen-utils-" + version.replace(':', '_'));
         Tools t = new Tools(pkg, version, dir.resolve("root"), dir.resolve("root").resolve(BIN.formatted(series)));
-        if (!cacheValid(dir)) {
+        fetchPackage(toolsDir, dir, pkg, version, BINARIES.stream().map(b -> BIN.formatted(series) + "/" + b).toList());
+        checkLibraries(t);
+        return t;
+    }
+
+    /** Unpacks {@code pkg=version} into {@code dir/root} unless the cache there is valid for {@code files}. */
+    private static void fetchPackage(Path toolsDir, Path dir, String pkg, String version, List<String> files)
+            throws Unavailable, IOException, InterruptedException {
+        if (!cacheValid(dir, files)) {
             try {
                 Files.createDirectories(toolsDir);
             } catch (IOException e) {
@@ -134,13 +184,11 @@ public final class XenUtils {
             try (FileChannel ch = FileChannel.open(toolsDir.resolve(".xen-utils.lock"), StandardOpenOption.CREATE,
                     StandardOpenOption.WRITE); FileLock lock = lock(ch)) {
                 // Another JVM may have filled the cache while this one waited for the lock.
-                if (!cacheValid(dir)) {
-                    download(toolsDir, dir, pkg, version);
+                if (!cacheValid(dir, files)) {
+                    download(toolsDir, dir, pkg, version, files);
                 }
             }
         }
-        checkLibraries(t);
-        return t;
     }
 
     /**
@@ -162,7 +210,7 @@ public final class XenUtils {
     }
 
     /** The cache is valid when SHA256SUMS lists the .deb and every binary, and each file matches. */
-    private static boolean cacheValid(Path dir) throws IOException {
+    private static boolean cacheValid(Path dir, List<String> files) throws IOException {
         Path sums = dir.resolve("SHA256SUMS");
         if (!Files.isRegularFile(sums)) {
             return false;
@@ -175,7 +223,7 @@ public final class XenUtils {
             }
         }
         if (listed.keySet().stream().noneMatch(n -> n.endsWith(".deb"))
-                || !BINARIES.stream().allMatch(b -> listed.keySet().stream().anyMatch(n -> n.endsWith("/" + b)))) {
+                || !files.stream().allMatch(f -> listed.containsKey("root/" + f))) {
             return false;
         }
         for (var e : listed.entrySet()) {
@@ -187,7 +235,7 @@ public final class XenUtils {
         return true;
     }
 
-    private static void download(Path toolsDir, Path dir, String pkg, String version)
+    private static void download(Path toolsDir, Path dir, String pkg, String version, List<String> files)
             throws Unavailable, IOException, InterruptedException {
         Map<String, String> apt = aptFields(pkg, version);
         String wantSha = apt.get("SHA256");
@@ -227,13 +275,12 @@ public final class XenUtils {
             if (x.status() != 0) {
                 throw new IOException("dpkg-deb -x " + deb + " failed: " + x.err());
             }
-            String series = pkg.substring("xen-utils-".length());
             Path debInCache = tmp.resolve(deb.getFileName());
             Files.move(deb, debInCache);
             StringBuilder sums = new StringBuilder();
             sums.append(sha256(debInCache)).append("  ").append(debInCache.getFileName()).append('\n');
-            for (String b : BINARIES) {
-                String rel = "root/" + BIN.formatted(series) + "/" + b;
+            for (String name : files) {
+                String rel = "root/" + name;
                 Path f = tmp.resolve(rel);
                 if (!Files.isRegularFile(f)) {
                     throw new AssertionError(pkg + " " + version + " has no " + rel.substring("root/".length()));

@@ -5,11 +5,13 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import org.jxen.block.BlockBackend;
 import org.jxen.block.BlockBackends;
 import org.jxen.net.MacAddress;
 import org.jxen.net.Vif;
+import org.jxen.net.VifScript;
 import org.jxen.toolstack.config.DiskSpec;
 import org.jxen.toolstack.config.DomainConfigSpec;
 import org.jxen.toolstack.config.VifSpec;
@@ -77,7 +79,10 @@ final class DomainDevices {
             out.add(memory -> {
                 Vif vif;
                 try {
-                    vif = Vif.create(ifname, mac, bridge, mtu);
+                    // Xen's vif script when installed or named (script=), the built-in attach otherwise.
+                    Optional<VifScript> script = VifScript.resolve(v.script(), VifScript.directory(),
+                            Optional.ofNullable(System.getenv("XENSTORED_PATH")).filter(p -> !p.isEmpty()));
+                    vif = Vif.create(ifname, mac, bridge, mtu, script, XenstoreLayout.vifBackend(domid, devid));
                 } catch (IOException e) {
                     throw new IOException("vif " + devid + ": " + e.getMessage(), e);
                 }

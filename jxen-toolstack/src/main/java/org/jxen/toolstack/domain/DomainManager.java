@@ -334,7 +334,9 @@ public final class DomainManager implements Domains, AutoCloseable {
             org.jxen.net.MacAddress mac = d.macs.computeIfAbsent(devid,
                     k -> v.mac().map(org.jxen.net.MacAddress::parse).orElseGet(org.jxen.net.MacAddress::randomXen));
             store.addVif(d.domid, devid, mac.toString(), v.bridge().orElse(org.jxen.net.Vif.DEFAULT_BRIDGE),
-                    v.vifname().orElse(org.jxen.net.Vif.defaultName(d.domid, devid)));
+                    v.vifname().orElse(org.jxen.net.Vif.defaultName(d.domid, devid)),
+                    v.script().map(sc -> sc.contains("/") ? sc : org.jxen.net.VifScript.directory().resolve(sc).toString())
+                            .orElse(null), v.mtu().orElse(0));
         }
     }
 

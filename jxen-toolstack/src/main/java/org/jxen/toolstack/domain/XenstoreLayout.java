@@ -154,9 +154,17 @@ final class XenstoreLayout {
         });
     }
 
-    /** A vif's backend and frontend entries as libxl writes them (libxl_nic.c). */
-    void addVif(int domid, int devid, String mac, String bridge, String ifname) {
-        String be = "/local/domain/0/backend/vif/" + domid + "/" + devid;
+    /** A vif's backend directory, the {@code XENBUS_PATH} its script gets. */
+    static String vifBackend(int domid, int devid) {
+        return "/local/domain/0/backend/vif/" + domid + "/" + devid;
+    }
+
+    /**
+     * A vif's backend and frontend entries as libxl writes them (libxl_nic.c); {@code script}
+     * (a path) and {@code mtu} only when the config sets them, as libxl does.
+     */
+    void addVif(int domid, int devid, String mac, String bridge, String ifname, String script, int mtu) {
+        String be = vifBackend(domid, devid);
         String fe = domainPath(domid) + "/device/vif/" + devid;
         Perms ro = readOnly(domid);
         Perms dom0 = Perms.of(0, Access.NONE);
@@ -169,6 +177,12 @@ final class XenstoreLayout {
             put(s, be + "/handle", Integer.toString(devid), dom0);
             put(s, be + "/type", "vif", dom0);
             put(s, be + "/vifname", ifname, dom0);
+            if (script != null) {
+                put(s, be + "/script", script, dom0);
+            }
+            if (mtu > 0) {
+                put(s, be + "/mtu", Integer.toString(mtu), dom0);
+            }
             put(s, be + "/specification", "virtio", dom0);
             put(s, be + "/state", Integer.toString(XENBUS_STATE_CONNECTED), dom0);
             put(s, fe + "/backend", be, ro);
