@@ -6,4 +6,6 @@ module org.jxen.block {
     exports org.jxen.block;
     exports org.jxen.block.raw;
     exports org.jxen.block.qcow2;
+    exports org.jxen.block.part;
+    exports org.jxen.block.ext;
 }
