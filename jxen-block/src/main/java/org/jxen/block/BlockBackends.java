@@ -43,7 +43,7 @@ public final class BlockBackends {
     }
 
     static Format detect(Path path) throws IOException {
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+        try (FileChannel ch = openFile(path, true, "disk image")) {
             ByteBuffer magic = ByteBuffer.allocate(4);
             ch.read(magic, 0);
             return magic.position() == 4 && magic.getInt(0) == Qcow2Image.MAGIC ? Format.QCOW2 : Format.RAW;

@@ -290,4 +290,44 @@ class JxendIT {
         Result list = host.xl("list");
         assertThat(list.stdout().lines().count()).isEqualTo(2);
     }
+
+    /** A disk image with a GRUB menu, made by mke2fs -d from a directory the test fills. */
+    Path grubDisk(String name, String grubCfg, Path kernel) throws Exception {
+        Path root = Files.createDirectories(tmp.resolve(name + "-root/boot/grub")).getParent().getParent();
+        Files.writeString(root.resolve("boot/grub/grub.cfg"), grubCfg);
+        if (kernel != null) {
+            Files.copy(kernel, root.resolve("boot/hello.elf"));
+        }
+        Path img = tmp.resolve(name + ".img");
+        Result r = host.exec(List.of("mke2fs", "-q", "-F", "-t", "ext4", "-d", root.toString(), img.toString(), "16M"), null);
+        assertThat(r.status()).as(r.stderr()).isZero();
+        return img;
+    }
+
+    @Test
+    void bootloaderPygrubReadsTheKernelFromTheFirstDisk() throws Exception {
+        HostAssume.tool("mke2fs");
+        Path broken = grubDisk("broken", "menuentry 'x' {\n linux /boot/nothere\n}\n", null);
+        Files.writeString(tmp.resolve("pg.cfg"), "name = \"pg\"\ntype = \"pvh\"\nbootloader = \"pygrub\"\n"
+                + "disk = [ \"" + broken + ",raw,xvda,rw\" ]\n");
+        assertThat(host.start().status()).isZero();
+        Result r = host.xl(tmp, "create", "pg.cfg");
+        assertThat(r.status()).isEqualTo(1);
+        assertThat(r.stderr()).contains("bootloader pygrub on disk xvda: the kernel /boot/nothere named by /boot/grub/grub.cfg"
+                + " on the whole disk is not there");
+        Path good = grubDisk("good", "menuentry 'hello' {\n linux /boot/hello.elf console=ttyS0\n}\n", TestGuests.pvh("hello"));
+        Files.writeString(tmp.resolve("pg.cfg"), "name = \"pg\"\ntype = \"pvh\"\nbootloader = \"pygrub\"\nmemory = 64\n"
+                + "disk = [ \"" + good + ",raw,xvda,rw\" ]\n");
+        Result ok = host.xl(tmp, "create", "pg.cfg");
+        if (HostAssume.kvmMissingReason() != null) {
+            // Past the bootloader, the domain's machine needs KVM.
+            assertThat(ok.status()).isEqualTo(1);
+            assertThat(ok.stderr()).contains("/dev/kvm").doesNotContain("bootloader");
+        } else {
+            assertThat(ok.status()).as(ok.stderr()).isZero();
+            assertThat(host.xl("list", "pg").status()).isZero();
+            assertThat(host.xl("destroy", "pg").status()).isZero();
+        }
+        assertThat(host.xl("list").stdout().lines().count()).isEqualTo(2);
+    }
 }

@@ -76,7 +76,10 @@ public final class JxendMain implements Callable<Integer> {
                 @Override
                 public org.jxen.toolstack.domain.Domains domains(org.jxen.xenstore.server.XenstoreServer xs, JxendPaths p)
                         throws java.io.IOException {
-                    return DomainManager.start(xs, p.stateDir(), p.logDir(), host);
+                    DomainManager m = DomainManager.start(xs, p.stateDir(), p.logDir(), host);
+                    // bootloader = "pygrub": the provisioning layer's reader, handed down (ARCHITECTURE.md).
+                    m.useBootloader(new org.jxen.provision.bootloader.PygrubBootloader());
+                    return m;
                 }
 
                 @Override

@@ -67,6 +67,8 @@ public final class DomainManager implements Domains, AutoCloseable {
     private final Instant started = Instant.now();
     private int lastDomid;
     private boolean closed;
+    /** What {@code bootloader =} runs; null when jxend was given none. */
+    private volatile Bootloader bootloader;
 
     /** The manager jxend runs: KVM machines on {@code JXEN_KVM_DEVICE} (default /dev/kvm). */
     public static DomainManager start(XenstoreServer xs, Path stateDir, Path logDir, HostFacts host) throws IOException {
@@ -91,6 +93,64 @@ public final class DomainManager implements Domains, AutoCloseable {
             LOG.log(System.Logger.Level.WARNING, "domain " + r.domid() + " (" + r.name()
                     + ") did not survive the end of the previous jxend; its record is removed");
             records.remove(r.domid());
+        }
+    }
+
+    /** Sets what a config's {@code bootloader =} runs (pygrub, from the provisioning layer). */
+    public void useBootloader(Bootloader b) {
+        this.bootloader = b;
+    }
+
+    /**
+     * The machine for a boot of {@code config}: its {@code kernel =}, or what its bootloader finds
+     * in the first disk (written under the state directory's {@code boot/DOMID}); the config's
+     * command line goes after the bootloader's, as {@code extra} adds to a kernel's.
+     */
+    private MachineSpec machineSpec(String name, int domid, DomainConfigSpec config) throws DomainException {
+        DomainConfigSpec.Boot boot = config.boot();
+        if (boot.kernel().isPresent()) {
+            return new MachineSpec(name, config.memory().targetMiB(), config.vcpus().count(), Path.of(boot.kernel().get()),
+                    boot.ramdisk().map(Path::of).orElse(null), boot.cmdline().orElse(""));
+        }
+        if (boot.bootloader().isEmpty()) {
+            throw new DomainException(DomainException.Kind.INVALID,
+                    "the config gives no kernel: jxen boots a kernel directly (kernel = \"/path/to/kernel\") or through "
+                            + "bootloader = \"pygrub\"");
+        }
+        String which = boot.bootloader().get();
+        Bootloader b = bootloader;
+        if (b == null || !b.handles(which)) {
+            throw new DomainException(DomainException.Kind.UNSUPPORTED, "bootloader = \"" + which
+                    + "\": jxen has pygrub (bootloader = \"pygrub\"), or give kernel = (and ramdisk =)");
+        }
+        org.jxen.toolstack.config.DiskSpec disk = config.disks().stream().filter(x -> x.target().isPresent() && !x.cdrom())
+                .findFirst().orElseThrow(() -> new DomainException(DomainException.Kind.INVALID, "bootloader = \"" + which
+                        + "\" reads the kernel from the first disk, and the config has none"));
+        Path out = stateDir.resolve("boot").resolve(Integer.toString(domid));
+        try {
+            deleteBootFiles(domid);
+            Files.createDirectories(out);
+            Bootloader.Loaded l = b.load(boot.bootloaderArgs(), Path.of(disk.target().get()), out);
+            String cmdline = l.cmdline() + boot.cmdline().map(c -> " " + c).orElse("");
+            return new MachineSpec(name, config.memory().targetMiB(), config.vcpus().count(), l.kernel(),
+                    l.ramdisk().orElse(null), cmdline.strip());
+        } catch (IOException | IllegalArgumentException e) {
+            throw new DomainException(DomainException.Kind.INVALID, "bootloader " + which + " on disk " + disk.vdev() + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private void deleteBootFiles(int domid) {
+        Path out = stateDir.resolve("boot").resolve(Integer.toString(domid));
+        try (var s = Files.list(out)) {
+            for (Path f : s.toList()) {
+                Files.deleteIfExists(f);
+            }
+            Files.deleteIfExists(out);
+        } catch (java.nio.file.NoSuchFileException e) {
+            // Nothing was extracted for this domain.
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot remove the boot files of domain " + domid + ": " + e.getMessage());
         }
     }
 
@@ -264,14 +324,9 @@ public final class DomainManager implements Domains, AutoCloseable {
             throw new DomainException(DomainException.Kind.UNSUPPORTED, "type = \"hvm\" needs firmware (SeaBIOS or OVMF), "
                     + "which jxen does not boot yet; use type = \"pvh\" with kernel = (and ramdisk =, cmdline =)");
         }
-        if (config.boot().kernel().isEmpty()) {
-            throw new DomainException(DomainException.Kind.INVALID, config.boot().bootloader().isPresent()
-                    ? "bootloader = is not supported yet: give kernel = (and ramdisk =) in the config"
-                    : "the config gives no kernel: jxen boots a kernel directly (kernel = \"/path/to/kernel\")");
+        if (config.boot().kernel().isEmpty() && config.boot().bootloader().isEmpty()) {
+            machineSpec(name, 0, config); // says what is missing
         }
-        MachineSpec spec = new MachineSpec(name, config.memory().targetMiB(), config.vcpus().count(),
-                Path.of(config.boot().kernel().get()), config.boot().ramdisk().map(Path::of).orElse(null),
-                config.boot().cmdline().orElse(""));
         Domain d;
         synchronized (this) {
             if (closed) {
@@ -290,7 +345,9 @@ public final class DomainManager implements Domains, AutoCloseable {
                 config.vcpus().count(), config.vcpus().max(), d.created);
         writeDevices(d);
         Guest g;
+        MachineSpec spec;
         try {
+            spec = machineSpec(name, d.domid, config);
             g = factory.build(spec, d.console, DomainDevices.of(d.domid, config, d.macs, b -> d.balloon = b));
         } catch (DomainException | RuntimeException e) {
             discard(d);
@@ -516,9 +573,9 @@ public final class DomainManager implements Domains, AutoCloseable {
     private void restart(Domain d, Guest old) {
         old.close();
         DomainConfigSpec c = d.config;
-        MachineSpec spec = new MachineSpec(d.name, c.memory().targetMiB(), c.vcpus().count(), Path.of(c.boot().kernel().get()),
-                c.boot().ramdisk().map(Path::of).orElse(null), c.boot().cmdline().orElse(""));
         try {
+            // The bootloader runs again at each boot, so a kernel the guest installed is the one that starts.
+            MachineSpec spec = machineSpec(d.name, d.domid, c);
             Guest g = factory.build(spec, d.console, DomainDevices.of(d.domid, c, d.macs, b -> d.balloon = b));
             d.log("restarting");
             launch(d, g, false);
@@ -591,6 +648,7 @@ public final class DomainManager implements Domains, AutoCloseable {
         }
         d.console.close();
         store.remove(d.domid, d.uuid);
+        deleteBootFiles(d.domid);
         try {
             records.remove(d.domid);
         } catch (IOException e) {
@@ -607,6 +665,7 @@ public final class DomainManager implements Domains, AutoCloseable {
         }
         d.console.close();
         store.remove(d.domid, d.uuid);
+        deleteBootFiles(d.domid);
         d.gone.complete(null);
     }
 

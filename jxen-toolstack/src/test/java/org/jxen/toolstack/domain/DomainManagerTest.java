@@ -469,4 +469,66 @@ class DomainManagerTest {
                 .containsEntry("nr_cpus", "4").containsEntry("kvm_kind", "hardware");
         assertThat(m.hostInfo().keySet()).startsWith("host", "release", "version", "machine", "nr_cpus");
     }
+
+    /** A bootloader for the seam's test: the disk is a text file naming the kernel, and args pick the command line. */
+    static final class TextBootloader implements Bootloader {
+        final java.util.List<java.util.List<String>> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        @Override
+        public boolean handles(String name) {
+            return name.endsWith("pygrub");
+        }
+
+        @Override
+        public Loaded load(java.util.List<String> args, Path disk, Path outputDir) throws IOException {
+            calls.add(args);
+            String content = Files.readString(disk).strip();
+            if (content.isEmpty()) {
+                throw new IOException("no GRUB menu on " + disk);
+            }
+            Path k = outputDir.resolve("kernel");
+            Files.writeString(k, content);
+            return new Loaded(k, java.util.Optional.empty(), "root=/dev/vda ro " + String.join(" ", args));
+        }
+    }
+
+    @Test
+    void aBootloaderPicksTheKernelFromTheFirstDiskAtEveryBootAndItsFilesGoWithTheDomain() throws Exception {
+        Path disk = dir.resolve("disk.img");
+        Files.writeString(disk, "kernel-v1");
+        TextBootloader b = new TextBootloader();
+        m.useBootloader(b);
+        DomainConfigSpec c = config("name = \"pg\"\ntype = \"pvh\"\nmemory = 64\nbootloader = \"pygrub\"\n"
+                + "bootloader_args = [ \"--entry=1\" ]\nextra = \"console=ttyS0\"\ndisk = [ \"" + disk + ",raw,xvda,rw\" ]\n");
+        DomainInfo info = m.create(c, CreateOptions.DEFAULT);
+        FakeGuests.FakeGuest g = guests.last();
+        assertThat(g.spec.cmdline()).isEqualTo("root=/dev/vda ro --entry=1 console=ttyS0");
+        assertThat(Files.readString(g.spec.kernel())).isEqualTo("kernel-v1");
+        assertThat(g.spec.kernel()).isEqualTo(dir.resolve("state/boot/" + info.domid() + "/kernel"));
+        // The guest installs a new kernel and reboots: the bootloader runs again.
+        Files.writeString(disk, "kernel-v2");
+        g.end(org.jxen.vmm.vcpu.ShutdownReason.REBOOT);
+        await(() -> guests.built.size() == 2 && guests.last().started, "the domain restarted");
+        assertThat(Files.readString(guests.last().spec.kernel())).isEqualTo("kernel-v2");
+        assertThat(b.calls).hasSize(2);
+        m.destroy("pg");
+        assertThat(dir.resolve("state/boot/" + info.domid())).doesNotExist();
+    }
+
+    @Test
+    void aBootloaderThatFindsNothingFailsTheCreateWithItsReasonAndLeavesNothing() throws Exception {
+        Path disk = dir.resolve("empty.img");
+        Files.writeString(disk, "");
+        DomainConfigSpec c = config("name = \"pg\"\ntype = \"pvh\"\nmemory = 64\nbootloader = \"pygrub\"\n"
+                + "disk = [ \"" + disk + ",raw,xvda,rw\" ]\n");
+        assertThatThrownBy(() -> m.create(c, CreateOptions.DEFAULT)).hasMessage(
+                "bootloader = \"pygrub\": jxen has pygrub (bootloader = \"pygrub\"), or give kernel = (and ramdisk =)");
+        m.useBootloader(new TextBootloader());
+        assertThatThrownBy(() -> m.create(c, CreateOptions.DEFAULT)).hasMessage("bootloader pygrub on disk xvda: no GRUB menu on " + disk);
+        assertThat(m.list()).hasSize(1);
+        assertThat(read("/local/domain/1")).isNull();
+        DomainConfigSpec noDisk = config("name = \"pg\"\ntype = \"pvh\"\nmemory = 64\nbootloader = \"/usr/lib/xen/bin/pygrub\"\n");
+        assertThatThrownBy(() -> m.create(noDisk, CreateOptions.DEFAULT))
+                .hasMessage("bootloader = \"/usr/lib/xen/bin/pygrub\" reads the kernel from the first disk, and the config has none");
+    }
 }
