@@ -120,35 +120,23 @@ public final class GuestSetup {
         Files.setPosixFilePermissions(ak, PosixFilePermissions.fromString("rw-------"));
     }
 
-    /** The unit that gives a clone its identity on first boot (see the class comment); harmless otherwise. */
+    /**
+     * The unit that gives a clone its identity from its kernel command line ({@code jxen.hostname=},
+     * {@code jxen.net=}; see the script), before the network and sshd start; without those
+     * parameters it does nothing.
+     */
     public void firstBootUnit() throws IOException {
-        write("/usr/local/sbin/jxen-firstboot", """
-                #!/bin/sh
-                # Written by xen-create-image (jxen). A clone of a template (xen-create-image --from-template)
-                # boots with jxen.hostname=NAME on its command line: the first such boot takes that name, makes
-                # new SSH host keys, and the machine-id that systemd generated for the empty /etc/machine-id
-                # is kept. Later boots find the name already set and do nothing.
-                set -e
-                want=$(sed -n 's/.*jxen\\.hostname=\\([^ ]*\\).*/\\1/p' /proc/cmdline)
-                [ -n "$want" ] || exit 0
-                [ "$(cat /etc/hostname 2>/dev/null)" != "$want" ] || exit 0
-                echo "$want" > /etc/hostname
-                hostname "$want"
-                sed -i "s/^127\\.0\\.1\\.1[[:space:]].*/127.0.1.1\\t$want/" /etc/hosts
-                if command -v ssh-keygen >/dev/null; then
-                    rm -f /etc/ssh/ssh_host_*
-                    ssh-keygen -A
-                fi
-                """);
+        write("/usr/local/sbin/jxen-firstboot", FIRSTBOOT);
         Files.setPosixFilePermissions(root.resolve("usr/local/sbin/jxen-firstboot"), PosixFilePermissions.fromString("rwxr-xr-x"));
         write("/etc/systemd/system/jxen-firstboot.service", """
                 # Written by xen-create-image (jxen): a clone's own hostname and SSH host keys on its first boot.
                 [Unit]
-                Description=jxen clone identity (hostname, SSH host keys) from jxen.hostname=
+                Description=jxen clone identity (hostname, SSH host keys, network) from jxen.hostname= and jxen.net=
                 DefaultDependencies=no
                 After=local-fs.target
                 Before=ssh.service systemd-networkd.service network-pre.target sysinit.target
-                ConditionKernelCommandLine=jxen.hostname
+                ConditionKernelCommandLine=|jxen.hostname
+                ConditionKernelCommandLine=|jxen.net
 
                 [Service]
                 Type=oneshot
@@ -176,6 +164,57 @@ public final class GuestSetup {
             }
         }
     }
+
+    /**
+     * The first-boot script. {@code JXEN_ROOT} and {@code JXEN_CMDLINE} let a test run it on a
+     * directory with a command line of its own; in the guest both are unset.
+     */
+    static final String FIRSTBOOT = """
+            #!/bin/sh
+            # Written by xen-create-image (jxen). A clone of a template (xen-create-image --from-template)
+            # boots with its identity on the kernel command line, which this applies before the network
+            # and sshd start:
+            #   jxen.hostname=NAME   the first boot with a new name takes it and makes new SSH host keys
+            #                        (the machine-id is systemd's own, made for the empty /etc/machine-id);
+            #   jxen.net=dhcp | static:ADDR/PREFIX:GATEWAY:DNS[,DNS]   the network, at every boot.
+            set -e
+            root=${JXEN_ROOT:-}
+            cmdline=$(cat "${JXEN_CMDLINE:-/proc/cmdline}")
+            param() { echo " $cmdline " | sed -n "s/.* $1=\\([^ ]*\\) .*/\\1/p"; }
+            old=$(cat "$root/etc/hostname" 2>/dev/null || true)
+            want=$(param 'jxen\\.hostname')
+            if [ -n "$want" ] && [ "$old" != "$want" ]; then
+                echo "$want" > "$root/etc/hostname"
+                [ -n "$root" ] || hostname "$want"
+                sed -i "s/[[:space:]]$old\\$/\\t$want/" "$root/etc/hosts"
+                if command -v ssh-keygen >/dev/null && [ -d "$root/etc/ssh" ]; then
+                    rm -f "$root"/etc/ssh/ssh_host_*
+                    ssh-keygen -A -f "${root:-/}"
+                fi
+                old=$want
+            fi
+            net=$(param 'jxen\\.net')
+            case "$net" in
+                dhcp)
+                    body="DHCP=ipv4"
+                    sed -i "s/^[0-9.]*\\([[:space:]]$old\\)\\$/127.0.1.1\\1/" "$root/etc/hosts"
+                    ;;
+                static:*)
+                    rest=${net#static:}
+                    addr=${rest%%:*}; rest=${rest#*:}
+                    gw=${rest%%:*}; dns=${rest#*:}
+                    body="Address=$addr"
+                    [ -z "$gw" ] || body="$body
+            Gateway=$gw"
+                    for d in $(echo "$dns" | tr ',' ' '); do body="$body
+            DNS=$d"; done
+                    sed -i "s/^[0-9.]*\\([[:space:]]$old\\)\\$/${addr%/*}\\1/" "$root/etc/hosts"
+                    ;;
+                *) exit 0 ;;
+            esac
+            printf '# Written by jxen-firstboot from jxen.net= on the kernel command line.\\n[Match]\\nName=en* eth*\\n\\n[Network]\\n%s\\n' \\
+                "$body" > "$root/etc/systemd/network/50-jxen.network"
+            """;
 
     /** The kernel and initrd in the system's /boot (the newest version), as paths in the system. */
     public record Kernel(String kernel, String initrd, String version) {}

@@ -335,7 +335,7 @@ public final class ImageBuilder {
         progress.step(2, 2, "writing " + spec.configPath());
         String mac = spec.mac().orElseGet(ImageBuilder::randomMac);
         boolean pygrub = t.kernel().isEmpty();
-        String identity = "jxen.hostname=" + spec.hostname();
+        String identity = "jxen.hostname=" + spec.hostname() + " jxen.net=" + netParameter(spec.network());
         String config = XlConfigWriter.write(spec, disk, "qcow2", swap, mac, new XlConfigWriter.Boot(pygrub, t.kernel(), t.ramdisk(),
                 rootUuid, pygrub ? identity : "console=" + spec.serialDevice() + " " + identity));
         Files.move(diskNew, disk, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
@@ -443,6 +443,15 @@ public final class ImageBuilder {
         Files.move(tmp, to, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         created.remove(tmp);
         made(to);
+    }
+
+    /** A clone's network for its first-boot unit: {@code dhcp} or {@code static:ADDR/PREFIX:GATEWAY:DNS,...}. */
+    static String netParameter(ImageSpec.Network n) {
+        return switch (n) {
+            case ImageSpec.Network.Dhcp d -> "dhcp";
+            case ImageSpec.Network.Static s -> "static:" + s.ip() + "/" + s.prefix() + ":" + s.gateway().orElse("") + ":"
+                    + String.join(",", s.nameservers());
+        };
     }
 
     static String describe(ImageSpec.Network n) {
