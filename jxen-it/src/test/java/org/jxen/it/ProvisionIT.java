@@ -124,9 +124,12 @@ class ProvisionIT {
         web1 = run("xen-create-image", a.toArray(String[]::new));
         web1Seconds = (System.nanoTime() - t0) / 1e9;
         assertThat(web1.status()).as(web1.out() + web1.err()).isZero();
+        Path roles = Files.createDirectories(tmp.resolve("roles"));
+        Files.writeString(roles.resolve("mark"), "#!/bin/sh\necho \"role ran on $1\" > \"$1/etc/jxen-role-mark\"\n");
+        Files.setPosixFilePermissions(roles.resolve("mark"), PosixFilePermissions.fromString("rwxr-xr-x"));
         List<String> b = common("tpl");
         b.addAll(List.of("--format=qcow2", "--pygrub", "--as-template", "--ip=10.9.8.7/24", "--gateway=10.9.8.1",
-                "--nameserver=10.9.8.1", "--genpass=0", "--ssh-key=" + key));
+                "--nameserver=10.9.8.1", "--genpass=0", "--ssh-key=" + key, "--roledir=" + roles, "--role=mark"));
         t0 = System.nanoTime();
         tpl = run("xen-create-image", b.toArray(String[]::new));
         tplSeconds = (System.nanoTime() - t0) / 1e9;
@@ -237,6 +240,7 @@ class ProvisionIT {
                     .contains("Gateway=10.9.8.1").contains("DNS=10.9.8.1");
             assertThat(text(fs, "/etc/hosts")).contains("10.9.8.7\ttpl\n");
             assertThat(text(fs, "/etc/machine-id")).isEmpty();
+            assertThat(text(fs, "/etc/jxen-role-mark")).startsWith("role ran on " + images.resolve("domains/tpl/.staging-"));
             assertThat(fs.list("/etc/ssh")).noneMatch(e -> e.name().startsWith("ssh_host_"));
             assertThat(text(fs, "/boot/grub/menu.lst")).contains("kernel /vmlinuz root=UUID=" + fs.uuid() + " ro console=ttyS0");
             // bin/pygrub on the qcow2 image writes the same kernel the image holds.
@@ -280,6 +284,12 @@ class ProvisionIT {
         assertThat(c3.disks()).hasSize(1);
         String pg = exec(Checkout.bin("pygrub").toString(), "-n", disk.toString());
         assertThat(pg).startsWith("linux (kernel (not written))(ramdisk (not written))(args \"root=UUID=");
+        // --force makes it again: a new overlay and a new MAC.
+        Run again = run("xen-create-image", "--hostname=web2", "--dir=" + images, "--output=" + etc, "--from-template=tpl",
+                "--swap=64M", "--memory=384M", "--force");
+        assertThat(again.status()).as(again.out() + again.err()).isZero();
+        assertThat(again.field("MAC Address")).isNotEqualTo(r.field("MAC Address"));
+        assertThat(Files.readString(etc.resolve("web2.cfg"))).contains(again.field("MAC Address"));
         String images = exec(Checkout.bin("xen-list-images").toString(), "--dir=" + this.images);
         assertThat(images).contains("Name: tpl\nMemory: 256 MB\nIP: 10.9.8.7 [MAC: ").contains("Template: yes\nConfig: (none: a template)")
                 .contains("Name: web1\nMemory: 512 MB\nDHCP [MAC: " + web1.field("MAC Address") + "]\nConfig: " + etc.resolve("web1.cfg"))
@@ -288,6 +298,35 @@ class ProvisionIT {
 
     @Test
     @Order(4)
+    void copyAndTarInstallsBuildFromASystemAndGiveItItsOwnIdentity() throws Exception {
+        // The source: web1's files, taken out of its image by e2fsprogs' debugfs.
+        Path tree = Files.createDirectories(tmp.resolve("tree"));
+        exec("debugfs", "-R", "rdump / " + tree, images.resolve("domains/web1/disk.img").toString());
+        Path tar = tmp.resolve("system.tar");
+        exec("tar", "--numeric-owner", "-cf", tar.toString(), "-C", tree.toString(), ".");
+        for (String[] method : new String[][] {{"copy", tree.toString(), "web4"}, {"tar", tar.toString(), "web5"}}) {
+            Run r = run("xen-create-image", "--hostname=" + method[2], "--dir=" + images, "--output=" + etc,
+                    "--install-method=" + method[0], "--install-source=" + method[1], "--size=2G", "--noswap", "--genpass=1");
+            assertThat(r.status()).as(r.out() + r.err()).isZero();
+            assertThat(r.out()).contains("[1/7] " + (method[0].equals("copy") ? "copying" : "unpacking") + " the system from "
+                    + method[1]).contains("SSH Fingerprint :  (the host keys are made at the first boot)");
+            assertThat(r.field("Root Password")).hasSize(12);
+            Path disk = images.resolve("domains/" + method[2] + "/disk.img");
+            exec("e2fsck", "-fn", disk.toString());
+            try (BlockBackend d = BlockBackends.open(disk, BlockBackends.Format.RAW, true)) {
+                ExtFs fs = ExtFs.open(d, 0, d.size(), method[2]).orElseThrow();
+                assertThat(text(fs, "/etc/hostname")).isEqualTo(method[2] + "\n");
+                assertThat(text(fs, "/etc/fstab")).contains("UUID=" + fs.uuid() + "\t/\t").doesNotContain("swap");
+                assertThat(text(fs, "/etc/machine-id")).isEmpty();
+                assertThat(fs.list("/etc/ssh")).noneMatch(e -> e.name().startsWith("ssh_host_"));
+            }
+        }
+        Run d = run("xen-delete-image", "--dir=" + images, "web4", "web5");
+        assertThat(d.status()).as(d.err()).isZero();
+    }
+
+    @Test
+    @Order(5)
     void badRequestsAreRefusedWithTheReasonAndLeaveNothing() throws Exception {
         Path disk = images.resolve("domains/web1/disk.img");
         long size = Files.size(disk);
@@ -338,7 +377,7 @@ class ProvisionIT {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void deleteRemovesOnlyWhatWasMadeAndRefusesATemplateInUse() throws Exception {
         Run refused = run("xen-delete-image", "--dir=" + images, "tpl");
         assertThat(refused.status()).isEqualTo(1);

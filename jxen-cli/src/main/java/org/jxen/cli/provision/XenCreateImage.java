@@ -306,6 +306,9 @@ public final class XenCreateImage implements Callable<Integer> {
             for (String fp : r.sshFingerprints()) {
                 progress.say("SSH Fingerprint :  " + fp);
             }
+            if (r.sshFingerprints().isEmpty()) {
+                progress.say("SSH Fingerprint :  (the host keys are made at the first boot)");
+            }
             // The password is shown, as xen-tools shows it, but kept out of the log.
             out.println("Root Password   :  " + r.password().orElse("N/A"));
             progress.say("Disk            :  " + r.disk());

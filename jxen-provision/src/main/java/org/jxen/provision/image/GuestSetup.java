@@ -122,8 +122,8 @@ public final class GuestSetup {
 
     /**
      * The unit that gives a clone its identity from its kernel command line ({@code jxen.hostname=},
-     * {@code jxen.net=}; see the script), before the network and sshd start; without those
-     * parameters it does nothing.
+     * {@code jxen.net=}; see the script) and any system without SSH host keys its own, before the
+     * network and sshd start; otherwise it does nothing.
      */
     public void firstBootUnit() throws IOException {
         write("/usr/local/sbin/jxen-firstboot", FIRSTBOOT);
@@ -131,12 +131,10 @@ public final class GuestSetup {
         write("/etc/systemd/system/jxen-firstboot.service", """
                 # Written by xen-create-image (jxen): a clone's own hostname and SSH host keys on its first boot.
                 [Unit]
-                Description=jxen clone identity (hostname, SSH host keys, network) from jxen.hostname= and jxen.net=
+                Description=jxen: this system's own SSH host keys, and a clone's hostname and network from jxen.hostname= and jxen.net=
                 DefaultDependencies=no
                 After=local-fs.target
                 Before=ssh.service systemd-networkd.service network-pre.target sysinit.target
-                ConditionKernelCommandLine=|jxen.hostname
-                ConditionKernelCommandLine=|jxen.net
 
                 [Service]
                 Type=oneshot
@@ -192,6 +190,10 @@ public final class GuestSetup {
                     ssh-keygen -A -f "${root:-/}"
                 fi
                 old=$want
+            fi
+            # A system copied from another, or a template, has no host keys: make its own.
+            if command -v ssh-keygen >/dev/null && [ -d "$root/etc/ssh" ] && ! ls "$root"/etc/ssh/ssh_host_*_key >/dev/null 2>&1; then
+                ssh-keygen -A -f "${root:-/}"
             fi
             net=$(param 'jxen\\.net')
             case "$net" in

@@ -204,10 +204,12 @@ public final class ImageBuilder {
             exec.run(List.of(spec.roleDir().resolve(role).toString(), staging.toString()), Map.of("prefix", staging.toString()),
                     null, 60, null);
         }
-        List<String> fingerprints = fingerprints(staging);
-        if (spec.asTemplate()) {
+        // A copied or unpacked system carries its source's SSH host keys and machine-id: it gets its
+        // own at its first boot, as a template's clones do.
+        if (spec.asTemplate() || !spec.installMethod().equals("debootstrap")) {
             guest.forgetIdentity();
         }
+        List<String> fingerprints = fingerprints(staging);
 
         Optional<Path> kernelOut = Optional.empty();
         Optional<Path> ramdiskOut = Optional.empty();

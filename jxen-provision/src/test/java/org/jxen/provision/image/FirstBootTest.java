@@ -56,5 +56,12 @@ class FirstBootTest {
         boot(base);
         assertThat(read("etc/hostname")).isEqualTo("web2\n");
         assertThat(read("etc/systemd/network/50-jxen.network")).endsWith("DHCP=ipv4\n");
+        assertThat(read("etc/ssh/ssh_host_ed25519_key.pub")).isEqualTo(key);
+        // A copied system without host keys gets its own at its first boot.
+        for (Path k : Files.newDirectoryStream(root.resolve("etc/ssh"))) {
+            Files.delete(k);
+        }
+        boot(base);
+        assertThat(read("etc/ssh/ssh_host_ed25519_key.pub")).startsWith("ssh-ed25519 ").isNotEqualTo(key);
     }
 }
