@@ -32,7 +32,7 @@ if [ ! -x /usr/sbin/xen-create-image ] && [ ! -x /usr/bin/xen-create-image ]; th
 fi
 xentools=$(command -v /usr/sbin/xen-create-image /usr/bin/xen-create-image | head -1)
 [ -n "$mirror" ] || mirror=$(sed -n 's/^URIs: *//p; s/^deb \(\[[^]]*\] \)\?\([^ ]*\) '"$dist"' .*/\2/p' \
-    /etc/apt/sources.list /etc/apt/sources.list.d/*.sources 2>/dev/null | grep -v security | head -1)
+    /etc/apt/sources.list /etc/apt/sources.list.d/*.sources 2>/dev/null | grep -v security | head -1 || true)
 mirror=${mirror:-http://deb.debian.org/debian}
 rm -rf "$work"
 mkdir -p "$work"

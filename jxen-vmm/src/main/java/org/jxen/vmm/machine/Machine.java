@@ -276,6 +276,8 @@ public final class Machine implements VcpuHost, AutoCloseable {
     }
 
     private PciHostBridge pciBridge;
+    /** Where virtio devices' legacy I/O BARs start (above the ports of the legacy devices, as SeaBIOS places them). */
+    static final int LEGACY_IO_BASE = 0xC000;
     private final List<org.jxen.vmm.virtio.VirtioDevice> virtioDevices = new ArrayList<>();
     private final List<AutoCloseable> owned = new ArrayList<>();
 
@@ -299,6 +301,8 @@ public final class Machine implements VcpuHost, AutoCloseable {
             pciBridge.add(slot, 0, fn[0]);
             fn[0].attach(mmio, AddressMap.PCI_MMIO32_START + (slot - 1)
                     * org.jxen.vmm.virtio.transport.VirtioPciFunction.BAR_SIZE, d.name());
+            // The legacy I/O window: 256 ports a slot from 0xC000, inside the host bridge's I/O window (DSDT _CRS).
+            fn[0].attachIo(pio, LEGACY_IO_BASE + (slot - 1) * 0x100, d.name());
             slot++;
         }
     }

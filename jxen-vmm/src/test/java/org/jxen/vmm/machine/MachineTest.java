@@ -92,7 +92,7 @@ class MachineTest {
             m.start();
             Outcome o = m.awaitOutcome(WAIT);
             assertThat(o).as(console.text()).isNotNull();
-            // The guest counts the host bridge and the virtio function (1af4:1044), by both access methods.
+            // The guest counts the host bridge and the virtio function (1af4:1005, transitional), by both access methods.
             assertThat(console.text()).contains("# pci functions=2");
         }
     }

@@ -31,11 +31,19 @@ public final class MockVirtqueueDriver {
 
     /** Rings at {@code base} (1 MiB up: above the legacy hole), buffers after them. */
     public MockVirtqueueDriver(GuestMemory memory, int size, long base) {
+        this(memory, size, base, 4);
+    }
+
+    /**
+     * Rings laid out from {@code base}, the used ring aligned to {@code usedAlign}: 4 for a
+     * modern driver, 4096 for the legacy interface's fixed layout (virtio 1.2 §2.7.2, legacy).
+     */
+    public MockVirtqueueDriver(GuestMemory memory, int size, long base, int usedAlign) {
         this.memory = memory;
         this.size = size;
         this.descGpa = base;
         this.availGpa = base + VirtioRing.descTableSize(size);
-        this.usedGpa = (availGpa + VirtioRing.availRingSize(size) + 3) & ~3L;
+        this.usedGpa = (availGpa + VirtioRing.availRingSize(size) + usedAlign - 1) & -(long) usedAlign;
         this.nextBuffer = (usedGpa + VirtioRing.usedRingSize(size) + 4095) & ~4095L;
     }
 

@@ -70,6 +70,34 @@ public class ConfigSpace implements PciFunction {
         }
     }
 
+    /**
+     * Declares I/O BAR {@code index} of {@code size} ports (a power of two from 4 to 256): bit 0
+     * reads 1 (I/O space) and is read-only, as are the bits below the size.
+     */
+    public final synchronized void addIoBar(int index, int size) {
+        if (index < 0 || index > 5 || size < 4 || size > 256 || Integer.bitCount(size) != 1) {
+            throw new IllegalArgumentException("I/O BAR " + index + " of " + size + " ports (expected: a power of 2 from 4 to 256)");
+        }
+        int at = BAR0 + 4 * index;
+        put32(at, 1);
+        putMask(at, ~(size - 1) & ~0x3);
+    }
+
+    /** The port I/O BAR {@code index} was placed at (0 while unplaced). */
+    public final synchronized int ioBarAddress(int index) {
+        return configRead(BAR0 + 4 * index, 4) & 0xFFFC;
+    }
+
+    /** Whether the guest enabled I/O decoding (command bit 0). */
+    public final synchronized boolean ioEnabled() {
+        return (data[COMMAND] & 0x1) != 0;
+    }
+
+    /** Sets the subsystem ID (a transitional virtio device's is its virtio device type). */
+    protected final synchronized void subsystemId(int id) {
+        put16(SUBSYSTEM_ID, id);
+    }
+
     /** The guest-physical address BAR {@code index} was placed at (0 while unplaced). */
     public final synchronized long barAddress(int index, boolean is64) {
         int at = BAR0 + 4 * index;

@@ -7,6 +7,24 @@ public final class VirtioPci {
     /** Red Hat's PCI vendor ID for virtio; modern device IDs are 0x1040 + the virtio device type (§4.1.2.1). */
     public static final int VENDOR = 0x1AF4;
     public static final int MODERN_DEVICE_BASE = 0x1040;
+    /**
+     * A transitional device's PCI device ID (virtio 1.2 §4.1.2.3, "Legacy Interfaces": 0x1000 net,
+     * 0x1001 block, 0x1002 balloon, 0x1003 console, 0x1004 SCSI, 0x1005 entropy, 0x1009 9P);
+     * a type with no legacy ID gets the modern one.
+     */
+    public static int legacyDeviceId(int deviceType) {
+        return switch (deviceType) {
+            case 1 -> 0x1000;
+            case 2 -> 0x1001;
+            case 3 -> 0x1003;
+            case 4 -> 0x1005;
+            case 5 -> 0x1002;
+            case 8 -> 0x1004;
+            case 9 -> 0x1009;
+            default -> MODERN_DEVICE_BASE + deviceType;
+        };
+    }
+
     /** Capability ID "vendor specific" (PCI Code and ID Assignment), which virtio's capabilities use. */
     public static final int CAP_VENDOR = 0x09;
     // cfg_type of struct virtio_pci_cap.

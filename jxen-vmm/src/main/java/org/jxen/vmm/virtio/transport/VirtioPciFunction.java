@@ -15,8 +15,11 @@ import org.jxen.vmm.virtio.VirtioRing;
 import org.jxen.vmm.virtio.VirtqueueException;
 
 /**
- * A virtio device on PCI, the modern interface (virtio 1.2 §4.1): its configuration header
- * with the four virtio capabilities and MSI-X, and one 64-bit memory BAR laid out as
+ * A virtio device on PCI as a transitional device, as QEMU offers them by default: the modern
+ * interface (virtio 1.2 §4.1) for drivers that look for it, and the legacy interface (§4.1.4.8)
+ * for older ones. Its configuration header has the legacy device ID (0x1000 + ..., revision 0,
+ * subsystem ID = the virtio device type, §4.1.2.1), the four virtio capabilities and MSI-X.
+ * BAR 0 is the legacy I/O window ({@link #legacyRead}); BAR 4 (64-bit memory) is laid out as
  * <pre>
  *   0x0000  common configuration (struct virtio_pci_common_cfg)
  *   0x1000  ISR status
@@ -33,6 +36,27 @@ import org.jxen.vmm.virtio.VirtqueueException;
  */
 public final class VirtioPciFunction extends ConfigSpace {
     public static final long BAR_SIZE = 0x8000;
+    /** The modern memory BAR (64-bit: BARs 4 and 5), as QEMU places it. */
+    public static final int MODERN_BAR = 4;
+    /** The legacy I/O BAR. */
+    public static final int LEGACY_BAR = 0;
+    // Legacy registers (virtio 1.2 §4.1.4.8; linux/virtio_pci.h VIRTIO_PCI_*).
+    static final int L_HOST_FEATURES = 0x00;
+    static final int L_GUEST_FEATURES = 0x04;
+    static final int L_QUEUE_PFN = 0x08;
+    static final int L_QUEUE_NUM = 0x0C;
+    static final int L_QUEUE_SEL = 0x0E;
+    static final int L_QUEUE_NOTIFY = 0x10;
+    static final int L_STATUS = 0x12;
+    static final int L_ISR = 0x13;
+    /** With MSI-X enabled: the config and queue vectors, then the device config at 0x18; else at 0x14. */
+    static final int L_CONFIG_VECTOR = 0x14;
+    static final int L_QUEUE_VECTOR = 0x16;
+    static final int L_CONFIG_MSIX = 0x18;
+    static final int L_CONFIG = 0x14;
+    /** Legacy queue addresses are page numbers (VIRTIO_PCI_QUEUE_ADDR_SHIFT) and the used ring is page aligned. */
+    static final int L_PAGE_SHIFT = 12;
+    static final long L_ALIGN = 4096;
     static final long COMMON = 0x0000;
     static final long ISR = 0x1000;
     static final long DEVICE = 0x2000;
@@ -61,13 +85,20 @@ public final class VirtioPciFunction extends ConfigSpace {
     private Bus mmio;
     private String busName;
     private long mappedAt;
+    private Bus pio;
+    private int ioMappedAt;
+    private final int legacySize;
+    /** Whether the driver is using the legacy interface (it wrote a legacy register that sets it up). */
+    private boolean legacy;
+    private final int[] legacyPfn;
 
     /**
      * @param msixDeliver fires an MSI-X vector (the machine turns it into an MSI through KVM)
      */
     public VirtioPciFunction(VirtioDevice device, GuestMemory memory, int classCode, int subclass,
             java.util.function.Consumer<Integer> msixDeliver) {
-        super(VirtioPci.VENDOR, VirtioPci.MODERN_DEVICE_BASE + device.deviceType(), classCode, subclass, 0, 1);
+        super(VirtioPci.VENDOR, VirtioPci.legacyDeviceId(device.deviceType()), classCode, subclass, 0, 0);
+        subsystemId(device.deviceType());
         this.device = device;
         this.memory = memory;
         this.offered = device.features() | 1L << VirtioPci.VIRTIO_F_VERSION_1
@@ -78,13 +109,17 @@ public final class VirtioPciFunction extends ConfigSpace {
         this.queueEnabled = new boolean[n];
         this.queueAddress = new long[n][3];
         this.queues = new SplitQueue[n];
-        addMemoryBar(0, BAR_SIZE, true, false);
+        this.legacyPfn = new int[n];
+        // Registers and device config, in a power of two of ports (the legacy window has room for 232 config bytes).
+        this.legacySize = Math.min(256, Math.max(64, Integer.highestOneBit(L_CONFIG_MSIX + Math.max(1, device.config().length) - 1) << 1));
+        addIoBar(LEGACY_BAR, legacySize);
+        addMemoryBar(MODERN_BAR, BAR_SIZE, true, false);
         addVirtioCap(VirtioPci.VIRTIO_PCI_CAP_COMMON_CFG, COMMON, VirtioPci.COMMON_SIZE, null);
         addVirtioCap(VirtioPci.VIRTIO_PCI_CAP_NOTIFY_CFG, NOTIFY, (long) NOTIFY_MULTIPLIER * n, NOTIFY_MULTIPLIER);
         addVirtioCap(VirtioPci.VIRTIO_PCI_CAP_ISR_CFG, ISR, 1, null);
         addVirtioCap(VirtioPci.VIRTIO_PCI_CAP_DEVICE_CFG, DEVICE, Math.max(1, device.config().length), null);
         this.msix = new Msix(n + 1, MSIX_TABLE, MSIX_PBA, msixDeliver);
-        msix.addTo(this, 0);
+        msix.addTo(this, MODERN_BAR);
         resetRegisters();
     }
 
@@ -93,7 +128,7 @@ public final class VirtioPciFunction extends ConfigSpace {
         byte[] body = new byte[notifyMultiplier == null ? 14 : 18];
         body[0] = (byte) (body.length + 2); // cap_len
         body[1] = (byte) type;
-        body[2] = 0; // bar
+        body[2] = MODERN_BAR; // bar
         for (int i = 0; i < 4; i++) {
             body[6 + i] = (byte) (offset >>> (8 * i));
             body[10 + i] = (byte) (length >>> (8 * i));
@@ -120,7 +155,9 @@ public final class VirtioPciFunction extends ConfigSpace {
         configVector = VirtioPci.NO_VECTOR;
         queueSelect = 0;
         isr = 0;
+        legacy = false;
         for (int q = 0; q < queues.length; q++) {
+            legacyPfn[q] = 0;
             queueSize[q] = device.queueMaxSize(q);
             queueVector[q] = VirtioPci.NO_VECTOR;
             queueEnabled[q] = false;
@@ -187,8 +224,28 @@ public final class VirtioPciFunction extends ConfigSpace {
     public synchronized void attach(Bus bus, long address, String name) {
         this.mmio = bus;
         this.busName = name;
-        configWrite(BAR0, 4, (int) address);
-        configWrite(BAR0 + 4, 4, (int) (address >>> 32));
+        configWrite(BAR0 + 4 * MODERN_BAR, 4, (int) address);
+        configWrite(BAR0 + 4 * MODERN_BAR + 4, 4, (int) (address >>> 32));
+    }
+
+    /**
+     * Places the legacy I/O BAR at {@code port} and keeps it on {@code bus} wherever the guest
+     * puts it while I/O decoding is on.
+     */
+    public synchronized void attachIo(Bus bus, int port, String name) {
+        this.pio = bus;
+        this.busName = name;
+        configWrite(BAR0 + 4 * LEGACY_BAR, 4, port);
+    }
+
+    /** The legacy window's size in ports. */
+    public int legacySize() {
+        return legacySize;
+    }
+
+    /** Where the legacy I/O BAR is mapped now (0: not mapped). */
+    public synchronized int ioMappedAt() {
+        return ioMappedAt;
     }
 
     /** Where the BAR is mapped now (0: not mapped). */
@@ -203,10 +260,11 @@ public final class VirtioPciFunction extends ConfigSpace {
     }
 
     private void remap() {
+        remapIo();
         if (mmio == null) {
             return;
         }
-        long want = memoryEnabled() ? barAddress(0, true) : 0;
+        long want = memoryEnabled() ? barAddress(MODERN_BAR, true) : 0;
         if (want == mappedAt) {
             return;
         }
@@ -234,6 +292,168 @@ public final class VirtioPciFunction extends ConfigSpace {
                         + e.getMessage());
             }
         }
+    }
+
+    private void remapIo() {
+        if (pio == null) {
+            return;
+        }
+        int want = ioEnabled() ? ioBarAddress(LEGACY_BAR) : 0;
+        if (want == ioMappedAt) {
+            return;
+        }
+        if (ioMappedAt != 0) {
+            pio.unregister(ioMappedAt);
+            ioMappedAt = 0;
+        }
+        if (want != 0) {
+            try {
+                pio.register(want, legacySize, new BusDevice() {
+                    @Override
+                    public long read(long offset, int size) {
+                        return legacyRead((int) offset, size);
+                    }
+
+                    @Override
+                    public void write(long offset, int size, long value) {
+                        legacyWrite((int) offset, size, value);
+                    }
+                }, busName + " (legacy)");
+                ioMappedAt = want;
+            } catch (IllegalArgumentException e) {
+                System.getLogger("org.jxen.vmm.virtio").log(System.Logger.Level.DEBUG, busName + ": I/O BAR not mapped: "
+                        + e.getMessage());
+            }
+        }
+    }
+
+    /** Where the device configuration starts in the legacy window: after the vectors when MSI-X is on. */
+    private int legacyConfigStart() {
+        return msix.enabled() ? L_CONFIG_MSIX : L_CONFIG;
+    }
+
+    /** A read of {@code size} bytes at {@code offset} in the legacy I/O window (§4.1.4.8). */
+    public synchronized long legacyRead(int offset, int size) {
+        int cfg = legacyConfigStart();
+        if (offset >= cfg) {
+            byte[] c = device.config();
+            long v = 0;
+            for (int i = 0; i < size; i++) {
+                int at = offset - cfg + i;
+                v |= (long) (at < c.length ? c[at] & 0xff : 0) << (8 * i);
+            }
+            return v;
+        }
+        return switch (offset) {
+            case L_HOST_FEATURES -> offered & 0xFFFF_FFFFL;
+            case L_GUEST_FEATURES -> driverFeatures & 0xFFFF_FFFFL;
+            case L_QUEUE_PFN -> selected() ? legacyPfn[queueSelect] : 0;
+            case L_QUEUE_NUM -> selected() ? device.queueMaxSize(queueSelect) : 0;
+            case L_QUEUE_SEL -> queueSelect;
+            case L_STATUS -> status;
+            case L_ISR -> {
+                int v = isr;
+                isr = 0;
+                yield v;
+            }
+            case L_CONFIG_VECTOR -> configVector;
+            case L_QUEUE_VECTOR -> selected() ? queueVector[queueSelect] : VirtioPci.NO_VECTOR;
+            default -> 0L;
+        };
+    }
+
+    /** A write of {@code size} bytes at {@code offset} in the legacy I/O window. */
+    public void legacyWrite(int offset, int size, long value) {
+        int notify = -1;
+        synchronized (this) {
+            int v = (int) value;
+            int cfg = legacyConfigStart();
+            if (offset >= cfg) {
+                byte[] b = new byte[size];
+                for (int i = 0; i < size; i++) {
+                    b[i] = (byte) (value >>> (8 * i));
+                }
+                device.configWrite(offset - cfg, b);
+                return;
+            }
+            switch (offset) {
+                case L_GUEST_FEATURES -> {
+                    legacy = true;
+                    // Only what was offered, and never VERSION_1 (a legacy driver cannot ask for it).
+                    driverFeatures = Integer.toUnsignedLong(v) & offered;
+                }
+                case L_QUEUE_PFN -> {
+                    legacy = true;
+                    if (selected()) {
+                        legacyQueue(queueSelect, v);
+                    }
+                }
+                case L_QUEUE_SEL -> queueSelect = v & 0xFFFF;
+                case L_QUEUE_NOTIFY -> {
+                    int q = v & 0xFFFF;
+                    if (q < queues.length && queues[q] != null && (status & VirtioPci.S_DRIVER_OK) != 0) {
+                        notify = q;
+                    }
+                }
+                case L_STATUS -> {
+                    legacy = true;
+                    legacyStatus(v & 0xFF);
+                }
+                case L_CONFIG_VECTOR -> configVector = v & 0xFFFF;
+                case L_QUEUE_VECTOR -> {
+                    if (selected()) {
+                        queueVector[queueSelect] = v & 0xFFFF;
+                    }
+                }
+                default -> {
+                    // Read-only: host features, queue size, ISR.
+                }
+            }
+        }
+        if (notify >= 0) {
+            device.queueNotify(notify);
+        }
+    }
+
+    /**
+     * A legacy queue: its page number gives all three rings, laid out as the legacy interface
+     * fixes them (descriptors, the available ring right after, the used ring on the next page
+     * boundary), at the device's queue size; 0 disables it.
+     */
+    private void legacyQueue(int q, int pfn) {
+        legacyPfn[q] = pfn;
+        if (pfn == 0) {
+            queues[q] = null;
+            queueEnabled[q] = false;
+            return;
+        }
+        int size = device.queueMaxSize(q);
+        long desc = Integer.toUnsignedLong(pfn) << L_PAGE_SHIFT;
+        long avail = desc + VirtioRing.descTableSize(size);
+        long used = (avail + VirtioRing.availRingSize(size) + L_ALIGN - 1) & -L_ALIGN;
+        queueSize[q] = size;
+        queueAddress[q][0] = desc;
+        queueAddress[q][1] = avail;
+        queueAddress[q][2] = used;
+        enableQueue(q);
+    }
+
+    private void legacyStatus(int v) {
+        if (v == 0) {
+            resetRegisters();
+            device.reset();
+            return;
+        }
+        int added = v & ~status;
+        status = v;
+        if ((added & VirtioPci.S_DRIVER_OK) != 0) {
+            activate();
+        }
+    }
+
+    /** Whether the driver uses the legacy interface. */
+    public synchronized boolean legacyInUse() {
+        return legacy;
     }
 
     private long commonRead(int at, int size) {
@@ -332,22 +552,26 @@ public final class VirtioPciFunction extends ConfigSpace {
                 v = v & ~VirtioPci.S_DRIVER_OK | VirtioPci.S_NEEDS_RESET;
             } else {
                 status = v;
-                List<SplitQueue> ready = new ArrayList<>(Arrays.asList(queues));
-                device.activate(driverFeatures, ready, new VirtioDevice.Interrupts() {
-                    @Override
-                    public void queue(int q) {
-                        interrupt(queueVectorOf(q));
-                    }
-
-                    @Override
-                    public void config() {
-                        interrupt(configVectorNow());
-                    }
-                });
+                activate();
                 return;
             }
         }
         status = v;
+    }
+
+    private void activate() {
+        List<SplitQueue> ready = new ArrayList<>(Arrays.asList(queues));
+        device.activate(driverFeatures, ready, new VirtioDevice.Interrupts() {
+            @Override
+            public void queue(int q) {
+                interrupt(queueVectorOf(q));
+            }
+
+            @Override
+            public void config() {
+                interrupt(configVectorNow());
+            }
+        });
     }
 
     private synchronized int queueVectorOf(int q) {

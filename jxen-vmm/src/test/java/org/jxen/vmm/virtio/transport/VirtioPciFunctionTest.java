@@ -126,12 +126,16 @@ class VirtioPciFunctionTest {
     @Test
     void theHeaderAndCapabilitiesDescribeTheBar() {
         assertThat(f.configRead(ConfigSpace.VENDOR_ID, 2)).isEqualTo(0x1AF4);
-        assertThat(f.configRead(ConfigSpace.DEVICE_ID, 2)).isEqualTo(0x1044);
+        assertThat(f.configRead(ConfigSpace.DEVICE_ID, 2)).as("transitional: the legacy ID").isEqualTo(0x1005);
+        assertThat(f.configRead(ConfigSpace.REVISION, 1)).as("transitional: revision 0").isZero();
+        assertThat(f.configRead(ConfigSpace.SUBSYSTEM_ID, 2)).as("transitional: the device type").isEqualTo(4);
+        assertThat(f.configRead(ConfigSpace.BAR0, 4)).as("BAR 0: I/O").isEqualTo(1);
+        assertThat(f.configRead(ConfigSpace.BAR0 + 16, 4)).as("BAR 4: 64-bit memory").isEqualTo(0x4);
         int[] offsets = {0, 0x3000, 0x1000, 0x2000};
         for (int type = 1; type <= 4; type++) {
             int cap = findVirtioCap(type);
             assertThat(cap).as("cfg_type " + type).isPositive();
-            assertThat(f.configRead(cap + 4, 1)).as("bar").isZero();
+            assertThat(f.configRead(cap + 4, 1)).as("bar").isEqualTo(VirtioPciFunction.MODERN_BAR);
             assertThat(f.configRead(cap + 8, 4)).as("offset of cfg_type " + type).isEqualTo(offsets[type - 1]);
         }
         assertThat(f.configRead(findVirtioCap(2) + 16, 4)).as("notify_off_multiplier").isEqualTo(4);
@@ -200,14 +204,70 @@ class VirtioPciFunctionTest {
         // The guest sizes the BAR with decoding off, then moves it above 4 GiB.
         f.configWrite(ConfigSpace.COMMAND, 2, 0);
         assertThat(f.mappedAt()).isZero();
-        f.configWrite(ConfigSpace.BAR0, 4, 0xFFFF_FFFF);
-        f.configWrite(ConfigSpace.BAR0 + 4, 4, 0xFFFF_FFFF);
-        assertThat(f.configRead(ConfigSpace.BAR0, 4)).as("size probe").isEqualTo((int) -VirtioPciFunction.BAR_SIZE | 0x4);
-        f.configWrite(ConfigSpace.BAR0, 4, 0x0);
-        f.configWrite(ConfigSpace.BAR0 + 4, 4, 0x1);
+        int bar4 = ConfigSpace.BAR0 + 16;
+        f.configWrite(bar4, 4, 0xFFFF_FFFF);
+        f.configWrite(bar4 + 4, 4, 0xFFFF_FFFF);
+        assertThat(f.configRead(bar4, 4)).as("size probe").isEqualTo((int) -VirtioPciFunction.BAR_SIZE | 0x4);
+        f.configWrite(bar4, 4, 0x0);
+        f.configWrite(bar4 + 4, 4, 0x1);
         f.configWrite(ConfigSpace.COMMAND, 2, 0x2);
         assertThat(f.mappedAt()).isEqualTo(0x1_0000_0000L);
         assertThat(mmio.read(0xC000_0000L + VirtioPci.COMMON_NUMQ, 2)).as("nothing at the old place").isEqualTo(0xFFFF);
         assertThat(mmio.read(0x1_0000_0000L + VirtioPci.COMMON_NUMQ, 2)).isEqualTo(1);
+    }
+
+    /** The legacy driver's sequence (Linux's virtio_pci_legacy, virtio 1.2 §4.1.4.8) through the I/O window. */
+    @Test
+    void aLegacyDriverSetsUpItsQueueByPageNumberAndIsServed() throws Exception {
+        org.jxen.vmm.bus.Bus pio = new org.jxen.vmm.bus.Bus("PIO");
+        f.attachIo(pio, 0xC000, "virtio-rng");
+        assertThat(f.ioMappedAt()).as("I/O decoding off").isZero();
+        f.configWrite(ConfigSpace.COMMAND, 2, 0x1);
+        assertThat(f.ioMappedAt()).isEqualTo(0xC000);
+        assertThat(f.legacySize()).isEqualTo(64);
+        // Sizing the I/O BAR: all ones, and back come the size bits and the I/O bit.
+        f.configWrite(ConfigSpace.BAR0, 4, 0xFFFF_FFFF);
+        assertThat(f.configRead(ConfigSpace.BAR0, 4)).isEqualTo(~63 | 1);
+        f.configWrite(ConfigSpace.BAR0, 4, 0xC000);
+        int base = 0xC000;
+        pio.write(base + VirtioPciFunction.L_STATUS, 1, VirtioPci.S_ACKNOWLEDGE | VirtioPci.S_DRIVER);
+        long host = pio.read(base + VirtioPciFunction.L_HOST_FEATURES, 4);
+        assertThat(host & 1L << 28).as("indirect descriptors offered").isNotZero();
+        pio.write(base + VirtioPciFunction.L_GUEST_FEATURES, 4, host);
+        assertThat(pio.read(base + VirtioPciFunction.L_GUEST_FEATURES, 4)).isEqualTo(host);
+        // No MSI-X yet: the device config follows the ISR at 0x14.
+        assertThat(pio.read(base + VirtioPciFunction.L_CONFIG, 4)).isEqualTo(0x04030201L);
+        pio.write(base + VirtioPciFunction.L_QUEUE_SEL, 2, 0);
+        assertThat(pio.read(base + VirtioPciFunction.L_QUEUE_NUM, 2)).isEqualTo(64);
+        MockVirtqueueDriver d = new MockVirtqueueDriver(memory, 64, 0x20_0000, 4096);
+        pio.write(base + VirtioPciFunction.L_QUEUE_PFN, 4, 0x20_0000 >> 12);
+        assertThat(pio.read(base + VirtioPciFunction.L_QUEUE_PFN, 4)).isEqualTo(0x200);
+        // MSI-X on: the vectors appear at 0x14 and 0x16, the config moves to 0x18.
+        new ModernDriver(f).msix(0, 0xFEE0_0000L, 0x31);
+        pio.write(base + VirtioPciFunction.L_QUEUE_VECTOR, 2, 0);
+        assertThat(pio.read(base + VirtioPciFunction.L_QUEUE_VECTOR, 2)).isZero();
+        assertThat(pio.read(base + VirtioPciFunction.L_CONFIG_MSIX, 4)).isEqualTo(0x04030201L);
+        pio.write(base + VirtioPciFunction.L_STATUS, 1, VirtioPci.S_ACKNOWLEDGE | VirtioPci.S_DRIVER | VirtioPci.S_DRIVER_OK);
+        assertThat(f.legacyInUse()).isTrue();
+        assertThat(device.negotiated).as("legacy: no VERSION_1").isEqualTo(host).extracting(x -> x & 1L << 32).isEqualTo(0L);
+        long buf = d.buffer(new byte[16]);
+        d.add(List.of(new MockVirtqueueDriver.Buf(buf, 16, true)), true);
+        pio.write(base + VirtioPciFunction.L_QUEUE_NOTIFY, 2, 0);
+        assertThat(memory.read(buf, 16)).containsOnly((byte) 0x5a);
+        assertThat(d.nextUsed()).containsExactly(0, 16);
+        assertThat(msis).containsExactly(0);
+        assertThat(pio.read(base + VirtioPciFunction.L_ISR, 1)).isEqualTo(1);
+        assertThat(pio.read(base + VirtioPciFunction.L_ISR, 1)).isZero();
+        // Bad writes: a queue that does not exist, a notify of it, a page outside RAM (the device needs a reset).
+        pio.write(base + VirtioPciFunction.L_QUEUE_NOTIFY, 2, 7);
+        pio.write(base + VirtioPciFunction.L_STATUS, 1, 0);
+        assertThat(device.resets).isEqualTo(1);
+        pio.write(base + VirtioPciFunction.L_QUEUE_PFN, 4, 0x7FFF_FFFF);
+        assertThat(pio.read(base + VirtioPciFunction.L_STATUS, 1) & VirtioPci.S_NEEDS_RESET).isNotZero();
+        // The guest moves the window; I/O decoding off unmaps it.
+        f.configWrite(ConfigSpace.BAR0, 4, 0xD000);
+        assertThat(f.ioMappedAt()).isEqualTo(0xD000);
+        f.configWrite(ConfigSpace.COMMAND, 2, 0);
+        assertThat(f.ioMappedAt()).isZero();
     }
 }
