@@ -45,7 +45,8 @@ public final class CProbe {
     }
 
     /**
-     * Evaluates each C expression (as {@code long long}) with the given includes; returns
+     * Evaluates each C expression (as {@code long long}) with the given includes (header names,
+     * or whole directive lines starting with {@code #}); returns
      * expression → value, in order.
      */
     public static Map<String, Long> values(List<String> includes, List<String> expressions)
@@ -53,7 +54,8 @@ public final class CProbe {
         StringBuilder src = new StringBuilder();
         src.append("#include <stdio.h>\n#include <stddef.h>\n");
         for (String inc : includes) {
-            src.append("#include <").append(inc).append(">\n");
+            // A line that starts with '#' is a directive of its own (a #define before the headers).
+            src.append(inc.startsWith("#") ? inc : "#include <" + inc + ">").append('\n');
         }
         src.append("int main(void) {\n");
         for (String e : expressions) {
