@@ -136,6 +136,32 @@ public final class XenH {
     // --- xen/hvm/params.h: the callback's type in bits 63:56 of HVM_PARAM_CALLBACK_IRQ ---
     public static final int HVM_PARAM_CALLBACK_TYPE_VECTOR = 2;
 
+    // --- xen/io/xs_wire.h: struct xenstore_domain_interface ---
+    public static final int XENSTORE_RING_SIZE = 1024;
+    public static final int XENSTORE_ERROR_NONE = 0;
+    public static final int XENSTORE_ERROR_COMM = 1;
+    public static final int XENSTORE_ERROR_RINGIDX = 2;
+    public static final int XENSTORE_ERROR_PROTO = 3;
+    public static final int XS_REQ = 0;
+    public static final int XS_RSP = 1024;
+    public static final int XS_REQ_CONS = 2048;
+    public static final int XS_REQ_PROD = 2052;
+    public static final int XS_RSP_CONS = 2056;
+    public static final int XS_RSP_PROD = 2060;
+    public static final int XS_SERVER_FEATURES = 2064;
+    public static final int XS_CONNECTION = 2068;
+    public static final int XS_ERROR = 2072;
+
+    // --- xen/io/console.h: struct xencons_interface ---
+    public static final int XENCONS_IN = 0;
+    public static final int XENCONS_IN_SIZE = 1024;
+    public static final int XENCONS_OUT = 1024;
+    public static final int XENCONS_OUT_SIZE = 2048;
+    public static final int XENCONS_IN_CONS = 3072;
+    public static final int XENCONS_IN_PROD = 3076;
+    public static final int XENCONS_OUT_CONS = 3080;
+    public static final int XENCONS_OUT_PROD = 3084;
+
     // --- argument structs of the hypercalls (x86_64 offsets and sizes; checked in XenHTest) ---
     public static final int EVTCHN_ALLOC_UNBOUND_SIZE = 8;
     public static final int EVTCHN_ALLOC_UNBOUND_REMOTE_DOM = 2;

@@ -20,7 +20,7 @@ class XenHTest {
      */
     static final List<String> INCLUDES = List.of("#define __XEN_INTERFACE_VERSION__ __XEN_LATEST_INTERFACE_VERSION__",
             "stdint.h", "xen/xen.h", "xen/errno.h", "xen/version.h", "xen/sched.h",
-            "xen/event_channel.h", "xen/grant_table.h", "xen/hvm/hvm_op.h", "xen/hvm/params.h", "xen/memory.h", "xen/features.h", "stddef.h");
+            "xen/event_channel.h", "xen/grant_table.h", "xen/hvm/hvm_op.h", "xen/hvm/params.h", "xen/memory.h", "xen/features.h", "stddef.h", "xen/io/xs_wire.h", "xen/io/console.h");
 
     /** The C expression for a constant whose name is not itself a C name. */
     static final Map<String, String> EXPRESSIONS = Map.ofEntries(
@@ -40,6 +40,23 @@ class XenHTest {
             Map.entry("GRANT_ENTRY_V1_SIZE", "sizeof(grant_entry_v1_t)"),
             Map.entry("GNTTAB_COPY_SIZE", "sizeof(struct gnttab_copy)"),
             Map.entry("XEN_PAGE_SIZE", "4096"),
+            Map.entry("XS_REQ", "offsetof(struct xenstore_domain_interface, req)"),
+            Map.entry("XS_RSP", "offsetof(struct xenstore_domain_interface, rsp)"),
+            Map.entry("XS_REQ_CONS", "offsetof(struct xenstore_domain_interface, req_cons)"),
+            Map.entry("XS_REQ_PROD", "offsetof(struct xenstore_domain_interface, req_prod)"),
+            Map.entry("XS_RSP_CONS", "offsetof(struct xenstore_domain_interface, rsp_cons)"),
+            Map.entry("XS_RSP_PROD", "offsetof(struct xenstore_domain_interface, rsp_prod)"),
+            Map.entry("XS_SERVER_FEATURES", "offsetof(struct xenstore_domain_interface, server_features)"),
+            Map.entry("XS_CONNECTION", "offsetof(struct xenstore_domain_interface, connection)"),
+            Map.entry("XS_ERROR", "offsetof(struct xenstore_domain_interface, error)"),
+            Map.entry("XENCONS_IN", "offsetof(struct xencons_interface, in)"),
+            Map.entry("XENCONS_IN_SIZE", "sizeof(((struct xencons_interface *)0)->in)"),
+            Map.entry("XENCONS_OUT", "offsetof(struct xencons_interface, out)"),
+            Map.entry("XENCONS_OUT_SIZE", "sizeof(((struct xencons_interface *)0)->out)"),
+            Map.entry("XENCONS_IN_CONS", "offsetof(struct xencons_interface, in_cons)"),
+            Map.entry("XENCONS_IN_PROD", "offsetof(struct xencons_interface, in_prod)"),
+            Map.entry("XENCONS_OUT_CONS", "offsetof(struct xencons_interface, out_cons)"),
+            Map.entry("XENCONS_OUT_PROD", "offsetof(struct xencons_interface, out_prod)"),
             Map.entry("EVTCHN_ALLOC_UNBOUND_SIZE", "sizeof(struct evtchn_alloc_unbound)"),
             Map.entry("EVTCHN_ALLOC_UNBOUND_REMOTE_DOM", "offsetof(struct evtchn_alloc_unbound, remote_dom)"),
             Map.entry("EVTCHN_ALLOC_UNBOUND_PORT", "offsetof(struct evtchn_alloc_unbound, port)"),
