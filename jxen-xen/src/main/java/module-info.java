@@ -13,4 +13,5 @@ module org.jxen.xen {
     exports org.jxen.xen.gnttab;
     exports org.jxen.xen.hypercall;
     exports org.jxen.xen.xenbus;
+    exports org.jxen.xen.backend.vbd;
 }

@@ -162,6 +162,36 @@ public final class XenH {
     public static final int XENCONS_OUT_CONS = 3080;
     public static final int XENCONS_OUT_PROD = 3084;
 
+    // --- xen/io/blkif.h and xen/io/ring.h (x86_64) ---
+    public static final int BLKIF_OP_READ = 0;
+    public static final int BLKIF_OP_WRITE = 1;
+    public static final int BLKIF_OP_FLUSH_DISKCACHE = 3;
+    public static final int BLKIF_OP_DISCARD = 5;
+    public static final int BLKIF_MAX_SEGMENTS_PER_REQUEST = 11;
+    public static final int BLKIF_RSP_EOPNOTSUPP = -2;
+    public static final int BLKIF_RSP_ERROR = -1;
+    public static final int BLKIF_RSP_OKAY = 0;
+    /** offsetof(struct blkif_sring, ring): the entries after req_prod, req_event, rsp_prod, rsp_event and padding. */
+    public static final int BLKIF_SRING_RING = 64;
+    public static final int BLKIF_SRING_REQ_PROD = 0;
+    public static final int BLKIF_SRING_REQ_EVENT = 4;
+    public static final int BLKIF_SRING_RSP_PROD = 8;
+    public static final int BLKIF_SRING_RSP_EVENT = 12;
+    /** sizeof(union blkif_sring_entry), and the number of entries in one page. */
+    public static final int BLKIF_SRING_ENTRY = 112;
+    public static final int BLKIF_RING_SIZE = 32;
+    public static final int BLKIF_REQ_NR_SEGMENTS = 1;
+    public static final int BLKIF_REQ_HANDLE = 2;
+    public static final int BLKIF_REQ_ID = 8;
+    public static final int BLKIF_REQ_SECTOR = 16;
+    public static final int BLKIF_REQ_SEG = 24;
+    /** sizeof(struct blkif_request_segment): gref, first_sect, last_sect (and padding). */
+    public static final int BLKIF_SEG_SIZE = 8;
+    public static final int BLKIF_DISCARD_NR_SECTORS = 24;
+    public static final int BLKIF_RSP_ID = 0;
+    public static final int BLKIF_RSP_OPERATION = 8;
+    public static final int BLKIF_RSP_STATUS = 10;
+
     // --- argument structs of the hypercalls (x86_64 offsets and sizes; checked in XenHTest) ---
     public static final int EVTCHN_ALLOC_UNBOUND_SIZE = 8;
     public static final int EVTCHN_ALLOC_UNBOUND_REMOTE_DOM = 2;

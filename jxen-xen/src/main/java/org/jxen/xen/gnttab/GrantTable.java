@@ -144,4 +144,65 @@ public final class GrantTable {
         }
         return Access.of(XenH.GNTST_general_error);
     }
+
+    /**
+     * A grant mapped by a backend: the granted page as a view of the granting domain's memory,
+     * with the entry marked {@code GTF_reading} (and {@code GTF_writing} when writable) until
+     * {@link #close}, as Xen marks a mapped v1 grant, so the guest sees it in use.
+     */
+    public final class Mapping implements AutoCloseable {
+        private final MemorySegment entry;
+        private final int busy;
+        private final MemorySegment page;
+        private boolean closed;
+
+        Mapping(MemorySegment entry, int busy, MemorySegment page) {
+            this.entry = entry;
+            this.busy = busy;
+            this.page = page;
+        }
+
+        public MemorySegment page() {
+            return page;
+        }
+
+        @Override
+        public synchronized void close() {
+            if (!closed) {
+                closed = true;
+                WORD.getAndBitwiseAnd(entry, 0L, ~busy);
+            }
+        }
+    }
+
+    /** The outcome of {@link #map}: a GNTST_* status and, when it is GNTST_okay, the mapping. */
+    public record MapResult(int status, Mapping mapping) {}
+
+    /** Maps the page {@code ref} grants to {@code who}, writable unless {@code readOnly}. */
+    public MapResult map(int who, int ref, boolean readOnly) {
+        MemorySegment e = entry(ref);
+        if (e == null) {
+            return new MapResult(XenH.GNTST_bad_gntref, null);
+        }
+        int busy = XenH.GTF_reading | (readOnly ? 0 : XenH.GTF_writing);
+        for (int attempt = 0; attempt < CLAIM_RETRIES; attempt++) {
+            int word = (int) WORD.getVolatile(e, 0L);
+            int f = word & 0xFFFF;
+            if ((f & XenH.GTF_type_mask) != XenH.GTF_permit_access || word >>> 16 != who
+                    || !readOnly && (f & XenH.GTF_readonly) != 0) {
+                return new MapResult(XenH.GNTST_permission_denied, null);
+            }
+            if (!WORD.compareAndSet(e, 0L, word, word | busy)) {
+                continue;
+            }
+            long frame = Integer.toUnsignedLong(e.get(ValueLayout.JAVA_INT_UNALIGNED, 4));
+            long gpa = frame * XenH.XEN_PAGE_SIZE;
+            if (!memory.contains(gpa, XenH.XEN_PAGE_SIZE)) {
+                WORD.getAndBitwiseAnd(e, 0L, ~busy);
+                return new MapResult(XenH.GNTST_bad_virt_addr, null);
+            }
+            return new MapResult(XenH.GNTST_okay, new Mapping(e, busy, memory.slice(gpa, XenH.XEN_PAGE_SIZE)));
+        }
+        return new MapResult(XenH.GNTST_general_error, null);
+    }
 }

@@ -20,7 +20,7 @@ class XenHTest {
      */
     static final List<String> INCLUDES = List.of("#define __XEN_INTERFACE_VERSION__ __XEN_LATEST_INTERFACE_VERSION__",
             "stdint.h", "xen/xen.h", "xen/errno.h", "xen/version.h", "xen/sched.h",
-            "xen/event_channel.h", "xen/grant_table.h", "xen/hvm/hvm_op.h", "xen/hvm/params.h", "xen/memory.h", "xen/features.h", "stddef.h", "xen/io/xs_wire.h", "xen/io/console.h");
+            "xen/event_channel.h", "xen/grant_table.h", "xen/hvm/hvm_op.h", "xen/hvm/params.h", "xen/memory.h", "xen/features.h", "stddef.h", "xen/io/xs_wire.h", "xen/io/console.h", "xen/io/blkif.h");
 
     /** The C expression for a constant whose name is not itself a C name. */
     static final Map<String, String> EXPRESSIONS = Map.ofEntries(
@@ -40,6 +40,23 @@ class XenHTest {
             Map.entry("GRANT_ENTRY_V1_SIZE", "sizeof(grant_entry_v1_t)"),
             Map.entry("GNTTAB_COPY_SIZE", "sizeof(struct gnttab_copy)"),
             Map.entry("XEN_PAGE_SIZE", "4096"),
+            Map.entry("BLKIF_SRING_RING", "offsetof(struct blkif_sring, ring)"),
+            Map.entry("BLKIF_SRING_REQ_PROD", "offsetof(struct blkif_sring, req_prod)"),
+            Map.entry("BLKIF_SRING_REQ_EVENT", "offsetof(struct blkif_sring, req_event)"),
+            Map.entry("BLKIF_SRING_RSP_PROD", "offsetof(struct blkif_sring, rsp_prod)"),
+            Map.entry("BLKIF_SRING_RSP_EVENT", "offsetof(struct blkif_sring, rsp_event)"),
+            Map.entry("BLKIF_SRING_ENTRY", "sizeof(union blkif_sring_entry)"),
+            Map.entry("BLKIF_RING_SIZE", "__CONST_RING_SIZE(blkif, 4096)"),
+            Map.entry("BLKIF_REQ_NR_SEGMENTS", "offsetof(struct blkif_request, nr_segments)"),
+            Map.entry("BLKIF_REQ_HANDLE", "offsetof(struct blkif_request, handle)"),
+            Map.entry("BLKIF_REQ_ID", "offsetof(struct blkif_request, id)"),
+            Map.entry("BLKIF_REQ_SECTOR", "offsetof(struct blkif_request, sector_number)"),
+            Map.entry("BLKIF_REQ_SEG", "offsetof(struct blkif_request, seg)"),
+            Map.entry("BLKIF_SEG_SIZE", "sizeof(struct blkif_request_segment)"),
+            Map.entry("BLKIF_DISCARD_NR_SECTORS", "offsetof(struct blkif_request_discard, nr_sectors)"),
+            Map.entry("BLKIF_RSP_ID", "offsetof(struct blkif_response, id)"),
+            Map.entry("BLKIF_RSP_OPERATION", "offsetof(struct blkif_response, operation)"),
+            Map.entry("BLKIF_RSP_STATUS", "offsetof(struct blkif_response, status)"),
             Map.entry("XS_REQ", "offsetof(struct xenstore_domain_interface, req)"),
             Map.entry("XS_RSP", "offsetof(struct xenstore_domain_interface, rsp)"),
             Map.entry("XS_REQ_CONS", "offsetof(struct xenstore_domain_interface, req_cons)"),
