@@ -13,5 +13,6 @@ module org.jxen.xen {
     exports org.jxen.xen.gnttab;
     exports org.jxen.xen.hypercall;
     exports org.jxen.xen.xenbus;
+    exports org.jxen.xen.backend;
     exports org.jxen.xen.backend.vbd;
 }
