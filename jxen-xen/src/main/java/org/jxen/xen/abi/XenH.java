@@ -192,6 +192,32 @@ public final class XenH {
     public static final int BLKIF_RSP_OPERATION = 8;
     public static final int BLKIF_RSP_STATUS = 10;
 
+    // --- xen/io/netif.h (x86_64) ---
+    public static final int NETTXF_csum_blank = 1;
+    public static final int NETTXF_data_validated = 2;
+    public static final int NETTXF_more_data = 4;
+    public static final int NETTXF_extra_info = 8;
+    public static final int NETIF_RSP_DROPPED = -2;
+    public static final int NETIF_RSP_ERROR = -1;
+    public static final int NETIF_RSP_OKAY = 0;
+    public static final int NETIF_RSP_NULL = 1;
+    public static final int XEN_NETIF_NR_SLOTS_MIN = 18;
+    public static final int XEN_NETIF_MAX_TX_SIZE = 0xFFFF;
+    public static final int NETIF_TX_RING_SIZE = 256;
+    public static final int NETIF_RX_RING_SIZE = 256;
+    /** sizeof(union netif_tx_sring_entry), sizeof(union netif_rx_sring_entry). */
+    public static final int NETIF_TX_ENTRY = 12;
+    public static final int NETIF_RX_ENTRY = 8;
+    public static final int NETIF_TX_REQ_OFFSET = 4;
+    public static final int NETIF_TX_REQ_FLAGS = 6;
+    public static final int NETIF_TX_REQ_ID = 8;
+    public static final int NETIF_TX_REQ_SIZE = 10;
+    public static final int NETIF_TX_RSP_STATUS = 2;
+    public static final int NETIF_RX_REQ_GREF = 4;
+    public static final int NETIF_RX_RSP_OFFSET = 2;
+    public static final int NETIF_RX_RSP_FLAGS = 4;
+    public static final int NETIF_RX_RSP_STATUS = 6;
+
     // --- argument structs of the hypercalls (x86_64 offsets and sizes; checked in XenHTest) ---
     public static final int EVTCHN_ALLOC_UNBOUND_SIZE = 8;
     public static final int EVTCHN_ALLOC_UNBOUND_REMOTE_DOM = 2;

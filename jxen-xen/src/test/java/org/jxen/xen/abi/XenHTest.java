@@ -20,7 +20,7 @@ class XenHTest {
      */
     static final List<String> INCLUDES = List.of("#define __XEN_INTERFACE_VERSION__ __XEN_LATEST_INTERFACE_VERSION__",
             "stdint.h", "xen/xen.h", "xen/errno.h", "xen/version.h", "xen/sched.h",
-            "xen/event_channel.h", "xen/grant_table.h", "xen/hvm/hvm_op.h", "xen/hvm/params.h", "xen/memory.h", "xen/features.h", "stddef.h", "xen/io/xs_wire.h", "xen/io/console.h", "xen/io/blkif.h");
+            "xen/event_channel.h", "xen/grant_table.h", "xen/hvm/hvm_op.h", "xen/hvm/params.h", "xen/memory.h", "xen/features.h", "stddef.h", "xen/io/xs_wire.h", "xen/io/console.h", "xen/io/blkif.h", "xen/io/netif.h");
 
     /** The C expression for a constant whose name is not itself a C name. */
     static final Map<String, String> EXPRESSIONS = Map.ofEntries(
@@ -57,6 +57,19 @@ class XenHTest {
             Map.entry("BLKIF_RSP_ID", "offsetof(struct blkif_response, id)"),
             Map.entry("BLKIF_RSP_OPERATION", "offsetof(struct blkif_response, operation)"),
             Map.entry("BLKIF_RSP_STATUS", "offsetof(struct blkif_response, status)"),
+            Map.entry("NETIF_TX_RING_SIZE", "__CONST_RING_SIZE(netif_tx, 4096)"),
+            Map.entry("NETIF_RX_RING_SIZE", "__CONST_RING_SIZE(netif_rx, 4096)"),
+            Map.entry("NETIF_TX_ENTRY", "sizeof(union netif_tx_sring_entry)"),
+            Map.entry("NETIF_RX_ENTRY", "sizeof(union netif_rx_sring_entry)"),
+            Map.entry("NETIF_TX_REQ_OFFSET", "offsetof(struct netif_tx_request, offset)"),
+            Map.entry("NETIF_TX_REQ_FLAGS", "offsetof(struct netif_tx_request, flags)"),
+            Map.entry("NETIF_TX_REQ_ID", "offsetof(struct netif_tx_request, id)"),
+            Map.entry("NETIF_TX_REQ_SIZE", "offsetof(struct netif_tx_request, size)"),
+            Map.entry("NETIF_TX_RSP_STATUS", "offsetof(struct netif_tx_response, status)"),
+            Map.entry("NETIF_RX_REQ_GREF", "offsetof(struct netif_rx_request, gref)"),
+            Map.entry("NETIF_RX_RSP_OFFSET", "offsetof(struct netif_rx_response, offset)"),
+            Map.entry("NETIF_RX_RSP_FLAGS", "offsetof(struct netif_rx_response, flags)"),
+            Map.entry("NETIF_RX_RSP_STATUS", "offsetof(struct netif_rx_response, status)"),
             Map.entry("XS_REQ", "offsetof(struct xenstore_domain_interface, req)"),
             Map.entry("XS_RSP", "offsetof(struct xenstore_domain_interface, rsp)"),
             Map.entry("XS_REQ_CONS", "offsetof(struct xenstore_domain_interface, req_cons)"),

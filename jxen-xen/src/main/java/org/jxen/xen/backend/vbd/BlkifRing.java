@@ -3,12 +3,12 @@ package org.jxen.xen.backend.vbd;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 import org.jxen.block.BlockBackend;
 import org.jxen.xen.abi.XenH;
+import org.jxen.xen.backend.BackRing;
 import org.jxen.xen.gnttab.GrantTable;
 
 /**
@@ -26,17 +26,14 @@ import org.jxen.xen.gnttab.GrantTable;
  * <p>Threads: {@link #kick} from the thread serving the ring's event channel.
  */
 public final class BlkifRing {
-    private static final VarHandle INDEX = ValueLayout.JAVA_INT.varHandle();
     private static final int SECTOR = 512;
     private static final int SECTORS_PER_PAGE = XenH.XEN_PAGE_SIZE / SECTOR;
 
-    private final MemorySegment sring;
+    private final BackRing ring;
     private final GrantTable frontend;
     private final int backendDomid;
     private final BlockBackend disk;
     private final Runnable notifyFrontend;
-    private int reqCons;
-    private int rspProdPvt;
     private String broken;
     private long served;
 
@@ -46,14 +43,11 @@ public final class BlkifRing {
      * @param backendDomid the domain the frontend grants its pages to (0: jxend)
      */
     public BlkifRing(MemorySegment sring, GrantTable frontend, int backendDomid, BlockBackend disk, Runnable notifyFrontend) {
-        this.sring = sring;
+        this.ring = new BackRing(sring, XenH.BLKIF_RING_SIZE, XenH.BLKIF_SRING_ENTRY);
         this.frontend = frontend;
         this.backendDomid = backendDomid;
         this.disk = disk;
         this.notifyFrontend = notifyFrontend;
-        // Every request before the last response was answered (BACK_RING_ATTACH); a new ring starts at 0.
-        this.rspProdPvt = (int) INDEX.getAcquire(sring, (long) XenH.BLKIF_SRING_RSP_PROD);
-        this.reqCons = rspProdPvt;
     }
 
     /** Why the backend stopped serving the ring, or null. */
@@ -71,18 +65,15 @@ public final class BlkifRing {
         if (broken != null) {
             return;
         }
-        while (true) {
-            int rp = (int) INDEX.getAcquire(sring, (long) XenH.BLKIF_SRING_REQ_PROD);
-            if (Integer.compareUnsigned(rp - reqCons, XenH.BLKIF_RING_SIZE) > 0) {
-                broken = "the frontend's request index moved by " + Integer.toUnsignedString(rp - reqCons)
-                        + " entries (the ring holds " + XenH.BLKIF_RING_SIZE + ")";
-                return;
+        boolean notify = false;
+        do {
+            int n = ring.available();
+            if (n < 0) {
+                broken = "the frontend's request index moved by more than the " + XenH.BLKIF_RING_SIZE + " entries the ring holds";
+                break;
             }
-            int oldRsp = rspProdPvt;
-            while (reqCons != rp) {
-                ByteBuffer req = ByteBuffer.wrap(sring.asSlice(slot(reqCons), XenH.BLKIF_SRING_ENTRY)
-                        .toArray(ValueLayout.JAVA_BYTE)).order(ByteOrder.LITTLE_ENDIAN);
-                reqCons++;
+            for (int i = 0; i < n; i++) {
+                ByteBuffer req = ByteBuffer.wrap(ring.take()).order(ByteOrder.LITTLE_ENDIAN);
                 int op = req.get(0) & 0xff;
                 long id = req.getLong(XenH.BLKIF_REQ_ID);
                 int status = serve(op, req);
@@ -90,34 +81,12 @@ public final class BlkifRing {
                 rsp.putLong(XenH.BLKIF_RSP_ID, id);
                 rsp.put(XenH.BLKIF_RSP_OPERATION, (byte) op);
                 rsp.putShort(XenH.BLKIF_RSP_STATUS, (short) status);
-                MemorySegment.copy(rsp.array(), 0, sring, ValueLayout.JAVA_BYTE, slot(rspProdPvt), 16);
-                rspProdPvt++;
+                ring.respond(rsp.array());
                 served++;
             }
-            push(oldRsp);
-            // RING_FINAL_CHECK_FOR_REQUESTS: ask for a notification at the next request, then look once more.
-            INDEX.setRelease(sring, (long) XenH.BLKIF_SRING_REQ_EVENT, reqCons + 1);
-            VarHandle.fullFence();
-            if ((int) INDEX.getAcquire(sring, (long) XenH.BLKIF_SRING_REQ_PROD) == reqCons) {
-                return;
-            }
-        }
-    }
-
-    private static long slot(int index) {
-        return XenH.BLKIF_SRING_RING + (long) (index & (XenH.BLKIF_RING_SIZE - 1)) * XenH.BLKIF_SRING_ENTRY;
-    }
-
-    /** RING_PUSH_RESPONSES_AND_CHECK_NOTIFY. */
-    private void push(int old) {
-        int now = rspProdPvt;
-        if (now == old) {
-            return;
-        }
-        INDEX.setRelease(sring, (long) XenH.BLKIF_SRING_RSP_PROD, now);
-        VarHandle.fullFence();
-        int event = (int) INDEX.getAcquire(sring, (long) XenH.BLKIF_SRING_RSP_EVENT);
-        if (Integer.compareUnsigned(now - event, now - old) < 0) {
+            notify |= ring.push();
+        } while (ring.finalCheck());
+        if (notify) {
             notifyFrontend.run();
         }
     }
