@@ -15,4 +15,5 @@ module org.jxen.xen {
     exports org.jxen.xen.xenbus;
     exports org.jxen.xen.backend;
     exports org.jxen.xen.backend.vbd;
+    exports org.jxen.xen.backend.vif;
 }

@@ -59,6 +59,17 @@ public final class Xenbus implements AutoCloseable {
         return r == null || r.op() == XsOp.ERROR ? Optional.empty() : Optional.of(new String(r.payload(), StandardCharsets.UTF_8));
     }
 
+    /** The node's value as a number, or -1 when it is missing or not a number. */
+    public int readInt(String path) {
+        return read(path).map(v -> {
+            try {
+                return Integer.parseInt(v.strip());
+            } catch (NumberFormatException e) {
+                return -1;
+            }
+        }).orElse(-1);
+    }
+
     /** Writes {@code value}; false when the store refused. */
     public boolean write(String path, String value) {
         byte[] p = path.getBytes(StandardCharsets.UTF_8);
@@ -78,6 +89,19 @@ public final class Xenbus implements AutoCloseable {
     public boolean unwatch(String path, String token) {
         XsPacket r = call(XsOp.UNWATCH, XsPacket.nulTerminated(path, token));
         return r != null && r.op() != XsOp.ERROR;
+    }
+
+    /**
+     * Waits until every watch event queued so far has been handled (they run in order on one
+     * thread); false when that takes longer than {@code timeout}.
+     */
+    public boolean drain(java.time.Duration timeout) throws InterruptedException {
+        try {
+            events.submit(() -> { }).get(timeout.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+            return true;
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            return false;
+        }
     }
 
     @Override

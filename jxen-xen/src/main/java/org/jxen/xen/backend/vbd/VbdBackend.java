@@ -73,7 +73,7 @@ public final class VbdBackend implements AutoCloseable {
 
     /** The frontend's state node changed (or the watch was set): act on it. */
     public synchronized void frontendChanged() {
-        int state = xs.read(frontendPath + "/state").map(VbdBackend::number).orElse(-1);
+        int state = xs.readInt(frontendPath + "/state");
         if ((state == XenbusState.INITIALISED || state == XenbusState.CONNECTED) && blkif == null) {
             connect();
         } else if (state == XenbusState.CLOSING || state == XenbusState.CLOSED) {
@@ -83,8 +83,8 @@ public final class VbdBackend implements AutoCloseable {
     }
 
     private void connect() {
-        int ref = xs.read(frontendPath + "/ring-ref").map(VbdBackend::number).orElse(-1);
-        int evtchn = xs.read(frontendPath + "/event-channel").map(VbdBackend::number).orElse(-1);
+        int ref = xs.readInt(frontendPath + "/ring-ref");
+        int evtchn = xs.readInt(frontendPath + "/event-channel");
         if (ref < 0 || evtchn <= 0) {
             xs.write(backendPath + "/error", "the frontend's ring-ref or event-channel is missing or not a number");
             return;
@@ -119,13 +119,6 @@ public final class VbdBackend implements AutoCloseable {
         }
     }
 
-    static int number(String s) {
-        try {
-            return Integer.parseInt(s.strip());
-        } catch (NumberFormatException e) {
-            return -1;
-        }
-    }
 
     @Override
     public synchronized void close() throws IOException {
