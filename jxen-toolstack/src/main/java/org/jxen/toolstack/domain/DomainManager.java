@@ -140,6 +140,14 @@ public final class DomainManager implements Domains, AutoCloseable {
         }
     }
 
+    /** The guest's 0xE9 lines: into xl dmesg as Xen shows them ({@code (dN) text}), and the domain's log. */
+    private void debugLines(Domain d, Guest g) {
+        g.onDebugLine(line -> {
+            events.addGuest(d.domid, line);
+            d.logOnly("(d" + d.domid + ") " + line);
+        });
+    }
+
     private void deleteBootFiles(int domid) {
         Path out = stateDir.resolve("boot").resolve(Integer.toString(domid));
         try (var s = Files.list(out)) {
@@ -192,6 +200,11 @@ public final class DomainManager implements Domains, AutoCloseable {
         /** Appends to {@code xl-NAME.log}, as Xen's xl logs each domain's events. */
         void log(String message) {
             events.add("domain " + domid + " (" + name + ") " + message);
+            logOnly(message);
+        }
+
+        /** A line in the domain's own log only (xl-NAME.log). */
+        void logOnly(String message) {
             try {
                 Files.createDirectories(logDir);
                 Files.writeString(logDir.resolve("xl-" + name + ".log"), "[" + Instant.now() + "] " + message + "\n",
@@ -349,6 +362,7 @@ public final class DomainManager implements Domains, AutoCloseable {
         try {
             spec = machineSpec(name, d.domid, config);
             g = factory.build(spec, d.console, DomainDevices.of(d.domid, config, d.macs, b -> d.balloon = b));
+            debugLines(d, g);
         } catch (DomainException | RuntimeException e) {
             discard(d);
             events.add("domain " + d.domid + " (" + name + ") could not be built: " + e.getMessage());
@@ -577,6 +591,7 @@ public final class DomainManager implements Domains, AutoCloseable {
             // The bootloader runs again at each boot, so a kernel the guest installed is the one that starts.
             MachineSpec spec = machineSpec(d.name, d.domid, c);
             Guest g = factory.build(spec, d.console, DomainDevices.of(d.domid, c, d.macs, b -> d.balloon = b));
+            debugLines(d, g);
             d.log("restarting");
             launch(d, g, false);
         } catch (DomainException e) {

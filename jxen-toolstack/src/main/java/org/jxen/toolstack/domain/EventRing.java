@@ -19,6 +19,14 @@ final class EventRing {
         lines.add("(jxend) [" + Instant.now() + "] " + message);
     }
 
+    /** A domain's own line, as Xen's console shows a guest's debug output: {@code (dN) text}. */
+    synchronized void addGuest(int domid, String text) {
+        if (lines.size() == CAPACITY) {
+            lines.poll();
+        }
+        lines.add("(d" + domid + ") " + text);
+    }
+
     synchronized String read(boolean clear) {
         StringBuilder b = new StringBuilder();
         lines.forEach(l -> b.append(l).append('\n'));

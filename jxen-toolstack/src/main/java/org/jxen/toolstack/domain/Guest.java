@@ -49,4 +49,8 @@ public interface Guest extends AutoCloseable {
     /** Frees the VM; idempotent. */
     @Override
     void close();
+
+    /** Where the guest's debug-port lines (Xen's port 0xE9) go; a guest without one ignores it. */
+    default void onDebugLine(java.util.function.Consumer<String> sink) {
+    }
 }

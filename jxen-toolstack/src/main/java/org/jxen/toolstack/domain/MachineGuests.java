@@ -87,6 +87,11 @@ public final class MachineGuests implements GuestFactory, AutoCloseable {
         }
 
         @Override
+        public void onDebugLine(java.util.function.Consumer<String> sink) {
+            m.onDebugLine(sink);
+        }
+
+        @Override
         public CompletableFuture<Outcome> outcome() {
             return m.outcome();
         }

@@ -531,4 +531,12 @@ class DomainManagerTest {
         assertThatThrownBy(() -> m.create(noDisk, CreateOptions.DEFAULT))
                 .hasMessage("bootloader = \"/usr/lib/xen/bin/pygrub\" reads the kernel from the first disk, and the config has none");
     }
+
+    @Test
+    void debugPortLinesAreInXlDmesgAsXenShowsThemAndInTheDomainsLog() throws Exception {
+        DomainInfo info = m.create(named("dbg"), CreateOptions.DEFAULT);
+        guests.last().debug.accept("Bootstrapping Mini-OS...");
+        assertThat(m.dmesg(false)).contains("(d" + info.domid() + ") Bootstrapping Mini-OS...\n");
+        assertThat(Files.readString(dir.resolve("log/xl-dbg.log"))).contains("(d" + info.domid() + ") Bootstrapping Mini-OS...");
+    }
 }

@@ -85,6 +85,13 @@ final class FakeGuests implements GuestFactory {
             }
         }
 
+        volatile java.util.function.Consumer<String> debug;
+
+        @Override
+        public void onDebugLine(java.util.function.Consumer<String> sink) {
+            this.debug = sink;
+        }
+
         void end(ShutdownReason reason) {
             outcome.complete(new Outcome(reason, "the test ended it"));
         }

@@ -254,6 +254,8 @@ public final class Machine implements VcpuHost, AutoCloseable {
         pio.register(COM1_PORT, 8, uart, "COM1 (8250 UART)");
         pio.register(I8042_PORT, 5, new I8042(reboot), "i8042");
         pio.register(RTC_PORT, 2, new CmosRtc(Clock.systemUTC(), spec.memoryMib() * AddressMap.MIB), "CMOS RTC");
+        pio.register(org.jxen.vmm.device.legacy.XenDebugPort.PORT, 1, new org.jxen.vmm.device.legacy.XenDebugPort(
+                line -> debugLines.accept(line)), "Xen debug port");
         pio.register(PvPanic.PORT, 1, new PvPanic(
                 () -> shutdown(ShutdownReason.CRASH, "the guest reported a kernel panic (pvpanic)"),
                 () -> LOG.log(System.Logger.Level.INFO, name + ": the guest loaded a crash kernel (pvpanic)")), "pvpanic");
@@ -276,6 +278,14 @@ public final class Machine implements VcpuHost, AutoCloseable {
     }
 
     private PciHostBridge pciBridge;
+    /** Where the guest's 0xE9 debug lines go (logged until the owner sets a sink). */
+    private volatile java.util.function.Consumer<String> debugLines = line -> LOG.log(System.Logger.Level.INFO,
+            "(guest debug port) " + line);
+
+    /** Sends the guest's debug-port lines (Xen's 0xE9) to {@code sink}: the domain's log and xl dmesg. */
+    public void onDebugLine(java.util.function.Consumer<String> sink) {
+        this.debugLines = sink;
+    }
     /** Where virtio devices' legacy I/O BARs start (above the ports of the legacy devices, as SeaBIOS places them). */
     static final int LEGACY_IO_BASE = 0xC000;
     private final List<org.jxen.vmm.virtio.VirtioDevice> virtioDevices = new ArrayList<>();
