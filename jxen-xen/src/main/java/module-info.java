@@ -12,6 +12,7 @@ module org.jxen.xen {
     exports org.jxen.xen.evtchn;
     exports org.jxen.xen.gnttab;
     exports org.jxen.xen.hypercall;
+    exports org.jxen.xen.hvm;
     exports org.jxen.xen.xenbus;
     exports org.jxen.xen.backend;
     exports org.jxen.xen.backend.vbd;

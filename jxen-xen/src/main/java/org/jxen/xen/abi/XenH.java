@@ -218,6 +218,16 @@ public final class XenH {
     public static final int NETIF_RX_RSP_FLAGS = 4;
     public static final int NETIF_RX_RSP_STATUS = 6;
 
+    // --- xen/arch-x86/cpuid.h ---
+    public static final int XEN_CPUID_FIRST_LEAF = 0x40000000;
+    public static final int XEN_CPUID_SIGNATURE_EBX = 0x566e6558;
+    public static final int XEN_CPUID_SIGNATURE_ECX = 0x65584d4d;
+    public static final int XEN_CPUID_SIGNATURE_EDX = 0x4d4d566e;
+    public static final int XEN_CPUID_MAX_NUM_LEAVES = 5;
+    public static final int XEN_HVM_CPUID_VCPU_ID_PRESENT = 1 << 3;
+    public static final int XEN_HVM_CPUID_DOMID_PRESENT = 1 << 4;
+    public static final int XEN_HVM_CPUID_UPCALL_VECTOR = 1 << 6;
+
     // --- argument structs of the hypercalls (x86_64 offsets and sizes; checked in XenHTest) ---
     public static final int EVTCHN_ALLOC_UNBOUND_SIZE = 8;
     public static final int EVTCHN_ALLOC_UNBOUND_REMOTE_DOM = 2;

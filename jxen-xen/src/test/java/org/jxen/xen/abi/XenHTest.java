@@ -20,7 +20,7 @@ class XenHTest {
      */
     static final List<String> INCLUDES = List.of("#define __XEN_INTERFACE_VERSION__ __XEN_LATEST_INTERFACE_VERSION__",
             "stdint.h", "xen/xen.h", "xen/errno.h", "xen/version.h", "xen/sched.h",
-            "xen/event_channel.h", "xen/grant_table.h", "xen/hvm/hvm_op.h", "xen/hvm/params.h", "xen/memory.h", "xen/features.h", "stddef.h", "xen/io/xs_wire.h", "xen/io/console.h", "xen/io/blkif.h", "xen/io/netif.h");
+            "xen/event_channel.h", "xen/grant_table.h", "xen/hvm/hvm_op.h", "xen/hvm/params.h", "xen/memory.h", "xen/features.h", "stddef.h", "xen/io/xs_wire.h", "xen/io/console.h", "xen/io/blkif.h", "xen/io/netif.h", "xen/arch-x86/cpuid.h");
 
     /** The C expression for a constant whose name is not itself a C name. */
     static final Map<String, String> EXPRESSIONS = Map.ofEntries(
