@@ -40,9 +40,16 @@ class LayersIT {
             Map.entry("org.jxen.sys", List.of("org.jxen.kvm", "org.jxen.vmm")),
             // Disk images serve virtio-blk, Xen's vbd backend and provisioning alike: no VMM inside.
             Map.entry("org.jxen.net", List.of("org.jxen.kvm", "org.jxen.vmm", "org.jxen.xenstore", "org.jxen.toolstack",
-                    "org.jxen.cli", "org.jxen.block")),
+                    "org.jxen.cli", "org.jxen.block", "org.jxen.xen", "org.jxen.provision")),
             Map.entry("org.jxen.block", List.of("org.jxen.kvm", "org.jxen.vmm", "org.jxen.xenstore", "org.jxen.toolstack",
-                    "org.jxen.cli")),
+                    "org.jxen.cli", "org.jxen.xen", "org.jxen.provision")),
+            // The Xen ABI: models over guest memory, no KVM calls, below the toolstack.
+            Map.entry("org.jxen.xen", List.of("org.jxen.kvm", "org.jxen.sys", "org.jxen.vmm.machine", "org.jxen.vmm.vcpu",
+                    "org.jxen.toolstack", "org.jxen.cli", "org.jxen.provision")),
+            // Provisioning sits beside the CLI, above the toolstack: it builds images, it runs no VM.
+            Map.entry("org.jxen.provision", List.of("org.jxen.kvm", "org.jxen.vmm", "org.jxen.cli", "org.jxen.xen")),
+            // The toolstack reaches pygrub through its Bootloader seam, never the provisioning code.
+            Map.entry("org.jxen.toolstack", List.of("org.jxen.provision")),
             // The xl.cfg language is pure: libxlu's job, no VMM, no store, nothing of the daemon.
             Map.entry("org.jxen.toolstack.config", List.of("org.jxen.sys", "org.jxen.kvm", "org.jxen.vmm", "org.jxen.xenstore",
                     "org.jxen.toolstack.domain", "org.jxen.toolstack.daemon", "org.jxen.toolstack.api")),
