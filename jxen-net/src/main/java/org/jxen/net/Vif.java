@@ -62,12 +62,7 @@ public final class Vif implements AutoCloseable {
     public static Vif create(String name, MacAddress mac, String bridge, int mtu, Optional<VifScript> script,
             String xenbusPath) throws IOException {
         if (script.isPresent()) {
-            Tap tap;
-            try {
-                tap = Tap.open(name);
-            } catch (SysException e) {
-                throw new IOException("cannot create the interface " + name + ": " + e.getMessage(), e);
-            }
+            Tap tap = openTap(name);
             try {
                 script.get().run("add", name, xenbusPath);
             } catch (IOException | RuntimeException e) {
@@ -80,12 +75,7 @@ public final class Vif implements AutoCloseable {
             throw new IOException("bridge " + bridge + " does not exist" + (Files.exists(Path.of("/sys/class/net", bridge))
                     ? " (" + bridge + " is an interface, not a bridge)" : "") + ": create it, or name another with bridge= in the vif spec");
         }
-        Tap tap;
-        try {
-            tap = Tap.open(name);
-        } catch (SysException e) {
-            throw new IOException("cannot create the interface " + name + ": " + e.getMessage(), e);
-        }
+        Tap tap = openTap(name);
         try {
             if (mtu > 0) {
                 Tap.setMtu(name, mtu);
@@ -96,6 +86,14 @@ public final class Vif implements AutoCloseable {
         } catch (SysException | RuntimeException e) {
             tap.close();
             throw new IOException("cannot set up " + name + " on " + bridge + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Tap openTap(String name) throws IOException {
+        try {
+            return Tap.open(name);
+        } catch (SysException e) {
+            throw new IOException("cannot create the interface " + name + ": " + e.getMessage(), e);
         }
     }
 

@@ -36,6 +36,16 @@ final class Main {
         return 1;
     }
 
+    /** xen-tools' settings: /etc/xen-tools/xen-tools.conf, then {@code config} (null: none) over it. */
+    static java.util.Map<String, String> settings(Path config) throws IOException {
+        java.util.Map<String, String> s = new java.util.LinkedHashMap<>(
+                org.jxen.provision.image.XenToolsConf.read(org.jxen.provision.image.XenToolsConf.DEFAULT, false, Main::backquote));
+        if (config != null) {
+            s.putAll(org.jxen.provision.image.XenToolsConf.read(config, true, Main::backquote));
+        }
+        return s;
+    }
+
     static Path logDir() {
         String d = System.getenv("JXEN_XEN_TOOLS_LOGDIR");
         return d == null || d.isEmpty() ? BuildLog.DEFAULT_DIR : Path.of(d);

@@ -3,7 +3,6 @@ package org.jxen.cli.provision;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -14,7 +13,6 @@ import org.jxen.provision.image.ImageBuilder;
 import org.jxen.provision.image.ImageSpec;
 import org.jxen.provision.image.Progress;
 import org.jxen.provision.image.Sizes;
-import org.jxen.provision.image.XenToolsConf;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -189,10 +187,7 @@ public final class XenCreateImage implements Callable<Integer> {
 
     /** The command line's settings, in xen-tools' key names, over the config files'. */
     Map<String, String> settings() throws IOException {
-        Map<String, String> s = new LinkedHashMap<>(XenToolsConf.read(XenToolsConf.DEFAULT, false, Main::backquote));
-        if (config != null) {
-            s.putAll(XenToolsConf.read(config, true, Main::backquote));
-        }
+        Map<String, String> s = Main.settings(config);
         put(s, "hostname", hostname);
         put(s, "dist", dist);
         put(s, "arch", arch);

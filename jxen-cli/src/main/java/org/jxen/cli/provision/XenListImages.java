@@ -1,13 +1,11 @@
 package org.jxen.cli.provision;
 
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
 import org.jxen.provision.image.Manifest;
-import org.jxen.provision.image.XenToolsConf;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -32,10 +30,7 @@ public final class XenListImages implements Callable<Integer> {
     }
 
     static Path imagesDir(String dir, Path config) throws java.io.IOException {
-        Map<String, String> s = new LinkedHashMap<>(XenToolsConf.read(XenToolsConf.DEFAULT, false, Main::backquote));
-        if (config != null) {
-            s.putAll(XenToolsConf.read(config, true, Main::backquote));
-        }
+        Map<String, String> s = Main.settings(config);
         if (dir != null) {
             s.put("dir", dir);
         }
