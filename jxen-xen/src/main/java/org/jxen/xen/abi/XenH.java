@@ -218,6 +218,18 @@ public final class XenH {
     public static final int NETIF_RX_RSP_FLAGS = 4;
     public static final int NETIF_RX_RSP_STATUS = 6;
 
+    // --- xen/vcpu.h ---
+    public static final int VCPUOP_up = 1;
+    public static final int VCPUOP_down = 2;
+    public static final int VCPUOP_is_up = 3;
+    public static final int VCPUOP_set_periodic_timer = 6;
+    public static final int VCPUOP_stop_periodic_timer = 7;
+    public static final int VCPUOP_set_singleshot_timer = 8;
+    public static final int VCPUOP_stop_singleshot_timer = 9;
+    public static final int VCPUOP_register_vcpu_info = 10;
+    public static final int VCPU_SSHOTTMR_future = 1;
+    public static final int ETIME = 62;
+
     // --- xen/arch-x86/cpuid.h ---
     public static final int XEN_CPUID_FIRST_LEAF = 0x40000000;
     public static final int XEN_CPUID_SIGNATURE_EBX = 0x566e6558;

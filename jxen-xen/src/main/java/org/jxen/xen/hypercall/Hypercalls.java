@@ -25,7 +25,8 @@ import org.jxen.xen.gnttab.GrantTable;
  * {@code event_channel_op} (alloc_unbound, bind_interdomain, bind_virq, bind_ipi, send, close,
  * status, unmask, bind_vcpu), {@code grant_table_op} (query_size, setup_table, copy),
  * {@code hvm_op} (set_param, get_param) and {@code memory_op} (add_to_physmap: shared info and
- * grant frames). Not yet: vcpu_op, physdev_op, the rest of memory_op.
+ * grant frames), {@code vcpu_op} (up, down, is_up, single-shot and periodic timers,
+ * register_vcpu_info). Not yet: physdev_op, the rest of memory_op.
  *
  * <p>Threads: vCPU threads of many domains at once; the domains' parts synchronise themselves.
  */
@@ -54,6 +55,7 @@ public final class Hypercalls {
         table.put(XenH.__HYPERVISOR_grant_table_op, this::grantTableOp);
         table.put(XenH.__HYPERVISOR_hvm_op, this::hvmOp);
         table.put(XenH.__HYPERVISOR_memory_op, this::memoryOp);
+        table.put(XenH.__HYPERVISOR_vcpu_op, this::vcpuOp);
     }
 
     /** Makes {@code d} known, for grant copies between domains. */
@@ -413,6 +415,63 @@ public final class Hypercalls {
         b.putLong(XenH.XEN_HVM_PARAM_VALUE, d.hvmParam(index));
         d.write(vcpu, arg, b);
         return 0;
+    }
+
+    // --- vcpu_op(cmd, vcpuid, arg)
+
+    private long vcpuOp(XenDomain d, int vcpu, long cmd, long vcpuid, long arg) throws PageWalker.Fault {
+        VcpuTimers t = d.timers();
+        if (t == null) {
+            return -XenH.ENOSYS;
+        }
+        if (vcpuid < 0 || vcpuid >= t.vcpus()) {
+            return -XenH.ENOENT;
+        }
+        int v = (int) vcpuid;
+        switch ((int) cmd) {
+            case XenH.VCPUOP_up -> {
+                d.setUp(v, true);
+                return 0;
+            }
+            case XenH.VCPUOP_down -> {
+                d.setUp(v, false);
+                return 0;
+            }
+            case XenH.VCPUOP_is_up -> {
+                return d.isUp(v) ? 1 : 0;
+            }
+            case XenH.VCPUOP_set_singleshot_timer -> {
+                ByteBuffer b = d.read(vcpu, arg, 16);
+                return t.setSingleshot(v, b.getLong(0), b.getInt(8));
+            }
+            case XenH.VCPUOP_stop_singleshot_timer -> {
+                t.stopSingleshot(v);
+                return 0;
+            }
+            case XenH.VCPUOP_set_periodic_timer -> {
+                return t.setPeriodic(v, d.read(vcpu, arg, 8).getLong(0));
+            }
+            case XenH.VCPUOP_stop_periodic_timer -> {
+                t.stopPeriodic(v);
+                return 0;
+            }
+            case XenH.VCPUOP_register_vcpu_info -> {
+                ByteBuffer b = d.read(vcpu, arg, 16);
+                long mfn = b.getLong(0);
+                long offset = Integer.toUnsignedLong(b.getInt(8));
+                long gpa = mfn * XenH.XEN_PAGE_SIZE + offset;
+                if (mfn < 0 || mfn > (Long.MAX_VALUE >> 12) || offset % 8 != 0
+                        || offset + XenH.VCPU_INFO_SIZE > XenH.XEN_PAGE_SIZE
+                        || !d.memory().contains(gpa, XenH.VCPU_INFO_SIZE) || !d.place(v)) {
+                    return -XenH.EINVAL;
+                }
+                d.sharedInfo().placeVcpuInfo(v, d.memory().slice(gpa, XenH.VCPU_INFO_SIZE));
+                return 0;
+            }
+            default -> {
+                return -XenH.ENOSYS;
+            }
+        }
     }
 
     // --- memory_op(cmd, arg)

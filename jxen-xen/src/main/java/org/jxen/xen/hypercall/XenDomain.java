@@ -46,6 +46,10 @@ public final class XenDomain {
     private final GrantTable grantTable;
     private final Host host;
     private final long[] hvmParams = new long[XenH.HVM_NR_PARAMS];
+    private volatile VcpuTimers timers;
+    /** vCPUs that are up (VCPUOP_up/down; vCPU 0 starts up), and those whose vcpu_info was placed. */
+    private final java.util.BitSet up = new java.util.BitSet();
+    private final java.util.BitSet placed = new java.util.BitSet();
 
     public XenDomain(int domid, GuestMemory memory, Paging paging, SharedInfo sharedInfo, EventChannels eventChannels,
             GrantTable grantTable, Host host) {
@@ -94,6 +98,37 @@ public final class XenDomain {
 
     public Host host() {
         return host;
+    }
+
+    /** The domain's vCPU timers (VCPUOP_set_*_timer); until set, those calls are -ENOSYS. */
+    public void timers(VcpuTimers t) {
+        this.timers = t;
+        synchronized (this) {
+            up.set(0);
+        }
+    }
+
+    public VcpuTimers timers() {
+        return timers;
+    }
+
+    synchronized boolean setUp(int vcpu, boolean on) {
+        boolean was = up.get(vcpu);
+        up.set(vcpu, on);
+        return was;
+    }
+
+    synchronized boolean isUp(int vcpu) {
+        return up.get(vcpu);
+    }
+
+    /** Marks {@code vcpu}'s vcpu_info placed; false when it already was (Xen allows it once). */
+    synchronized boolean place(int vcpu) {
+        if (placed.get(vcpu)) {
+            return false;
+        }
+        placed.set(vcpu);
+        return true;
     }
 
     public synchronized long hvmParam(int index) {

@@ -23,6 +23,8 @@ public final class SharedInfo {
     private static final VarHandle WORD = ValueLayout.JAVA_LONG.varHandle();
 
     private MemorySegment page;
+    /** vcpu_info areas the guest placed with VCPUOP_register_vcpu_info (null: in the page). */
+    private final MemorySegment[] placed = new MemorySegment[XenH.XEN_LEGACY_MAX_VCPUS];
 
     public SharedInfo() {
         this.page = Arena.ofAuto().allocate(XenH.XEN_PAGE_SIZE, XenH.XEN_PAGE_SIZE);
@@ -55,11 +57,26 @@ public final class SharedInfo {
         return ((long) WORD.getVolatile(p, byteOffset) & 1L << bit) != 0;
     }
 
-    private static long vcpuInfo(int vcpu) {
+    private static void checkVcpu(int vcpu) {
         if (vcpu < 0 || vcpu >= XenH.XEN_LEGACY_MAX_VCPUS) {
-            throw new IllegalArgumentException("vCPU " + vcpu + " has no vcpu_info in shared info");
+            throw new IllegalArgumentException("vCPU " + vcpu + " has no vcpu_info");
         }
-        return (long) vcpu * XenH.VCPU_INFO_SIZE;
+    }
+
+    /** The vCPU's vcpu_info: 64 bytes in the shared info page, or where the guest placed it. */
+    private synchronized MemorySegment vcpuInfo(int vcpu) {
+        checkVcpu(vcpu);
+        return placed[vcpu] != null ? placed[vcpu] : page.asSlice((long) vcpu * XenH.VCPU_INFO_SIZE, XenH.VCPU_INFO_SIZE);
+    }
+
+    /**
+     * VCPUOP_register_vcpu_info: {@code vcpu}'s vcpu_info lives at {@code area} (64 bytes of guest
+     * memory, 8-byte aligned) from now on; what it held so far is copied there.
+     */
+    public synchronized void placeVcpuInfo(int vcpu, MemorySegment area) {
+        checkVcpu(vcpu);
+        area.copyFrom(vcpuInfo(vcpu));
+        placed[vcpu] = area;
     }
 
     /**
@@ -74,16 +91,16 @@ public final class SharedInfo {
         if (test(p, XenH.SHARED_INFO_EVTCHN_MASK + 8L * (port / 64), port % 64)) {
             return false;
         }
-        return markSelector(p, port, vcpu);
+        return markSelector(port, vcpu);
     }
 
-    private static boolean markSelector(MemorySegment p, int port, int vcpu) {
-        long vi = vcpuInfo(vcpu);
-        if (testAndSet(p, vi + XenH.VCPU_INFO_PENDING_SEL, port / 64)) {
+    private boolean markSelector(int port, int vcpu) {
+        MemorySegment vi = vcpuInfo(vcpu);
+        if (testAndSet(vi, XenH.VCPU_INFO_PENDING_SEL, port / 64)) {
             return false;
         }
         // evtchn_upcall_pending is byte 0 of the vcpu_info's first word (little-endian: bit 0).
-        return !testAndSet(p, vi + XenH.VCPU_INFO_UPCALL_PENDING, 0);
+        return !testAndSet(vi, XenH.VCPU_INFO_UPCALL_PENDING, 0);
     }
 
     /** Clears {@code port}'s mask; returns true when a pending event on it must now reach {@code vcpu}. */
@@ -95,7 +112,7 @@ public final class SharedInfo {
         if (!test(p, XenH.SHARED_INFO_EVTCHN_PENDING + 8L * (port / 64), port % 64)) {
             return false;
         }
-        return markSelector(p, port, vcpu);
+        return markSelector(port, vcpu);
     }
 
     public boolean pending(int port) {
@@ -115,16 +132,16 @@ public final class SharedInfo {
 
     /** Whether {@code vcpu} has masked upcalls ({@code evtchn_upcall_mask}). */
     public boolean upcallMasked(int vcpu) {
-        return page().get(ValueLayout.JAVA_BYTE, vcpuInfo(vcpu) + XenH.VCPU_INFO_UPCALL_MASK) != 0;
+        return vcpuInfo(vcpu).get(ValueLayout.JAVA_BYTE, XenH.VCPU_INFO_UPCALL_MASK) != 0;
     }
 
     /** Whether {@code vcpu} has an upcall pending. */
     public boolean upcallPending(int vcpu) {
-        return page().get(ValueLayout.JAVA_BYTE, vcpuInfo(vcpu) + XenH.VCPU_INFO_UPCALL_PENDING) != 0;
+        return vcpuInfo(vcpu).get(ValueLayout.JAVA_BYTE, XenH.VCPU_INFO_UPCALL_PENDING) != 0;
     }
 
     /** {@code vcpu}'s pending selector word. */
     public long pendingSelector(int vcpu) {
-        return (long) WORD.getVolatile(page(), vcpuInfo(vcpu) + XenH.VCPU_INFO_PENDING_SEL);
+        return (long) WORD.getVolatile(vcpuInfo(vcpu), (long) XenH.VCPU_INFO_PENDING_SEL);
     }
 }

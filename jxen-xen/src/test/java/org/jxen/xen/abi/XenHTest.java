@@ -20,14 +20,14 @@ class XenHTest {
      */
     static final List<String> INCLUDES = List.of("#define __XEN_INTERFACE_VERSION__ __XEN_LATEST_INTERFACE_VERSION__",
             "stdint.h", "xen/xen.h", "xen/errno.h", "xen/version.h", "xen/sched.h",
-            "xen/event_channel.h", "xen/grant_table.h", "xen/hvm/hvm_op.h", "xen/hvm/params.h", "xen/memory.h", "xen/features.h", "stddef.h", "xen/io/xs_wire.h", "xen/io/console.h", "xen/io/blkif.h", "xen/io/netif.h", "xen/arch-x86/cpuid.h");
+            "xen/event_channel.h", "xen/grant_table.h", "xen/hvm/hvm_op.h", "xen/hvm/params.h", "xen/memory.h", "xen/features.h", "stddef.h", "xen/io/xs_wire.h", "xen/io/console.h", "xen/io/blkif.h", "xen/io/netif.h", "xen/arch-x86/cpuid.h", "xen/vcpu.h");
 
     /** The C expression for a constant whose name is not itself a C name. */
     static final Map<String, String> EXPRESSIONS = Map.ofEntries(
             Map.entry("EPERM", "XEN_EPERM"), Map.entry("ENOENT", "XEN_ENOENT"), Map.entry("ESRCH", "XEN_ESRCH"),
             Map.entry("EFAULT", "XEN_EFAULT"), Map.entry("EBUSY", "XEN_EBUSY"), Map.entry("EEXIST", "XEN_EEXIST"),
             Map.entry("EINVAL", "XEN_EINVAL"), Map.entry("ENOSPC", "XEN_ENOSPC"), Map.entry("ENOSYS", "XEN_ENOSYS"),
-            Map.entry("EOPNOTSUPP", "XEN_EOPNOTSUPP"),
+            Map.entry("EOPNOTSUPP", "XEN_EOPNOTSUPP"), Map.entry("ETIME", "XEN_ETIME"),
             Map.entry("XEN_EXTRAVERSION_LEN", "sizeof(xen_extraversion_t)"),
             Map.entry("XEN_CAPABILITIES_INFO_LEN", "sizeof(xen_capabilities_info_t)"),
             Map.entry("VCPU_INFO_SIZE", "sizeof(struct vcpu_info)"),
