@@ -110,7 +110,19 @@ public final class XenH {
     public static final int HVM_NR_PARAMS = 39;
 
     // --- xen/memory.h ---
+    public static final int XENMEM_increase_reservation = 0;
+    public static final int XENMEM_decrease_reservation = 1;
+    public static final int XENMEM_populate_physmap = 6;
     public static final int XENMEM_add_to_physmap = 7;
+    public static final int XENMEM_memory_map = 9;
+    /** struct xen_memory_reservation: extent_start, nr_extents, extent_order, mem_flags, domid. */
+    public static final int XEN_MEMORY_RESERVATION_SIZE = 32;
+    public static final int XEN_MEMORY_RESERVATION_NR_EXTENTS = 8;
+    public static final int XEN_MEMORY_RESERVATION_EXTENT_ORDER = 16;
+    public static final int XEN_MEMORY_RESERVATION_DOMID = 24;
+    /** struct xen_memory_map: nr_entries, buffer. */
+    public static final int XEN_MEMORY_MAP_SIZE = 16;
+    public static final int XEN_MEMORY_MAP_BUFFER = 8;
     public static final int XENMAPSPACE_shared_info = 0;
     public static final int XENMAPSPACE_grant_table = 1;
 

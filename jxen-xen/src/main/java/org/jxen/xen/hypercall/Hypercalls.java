@@ -24,8 +24,8 @@ import org.jxen.xen.gnttab.GrantTable;
  * {@code console_io} (write, read), {@code sched_op} (yield, block, poll, shutdown),
  * {@code event_channel_op} (alloc_unbound, bind_interdomain, bind_virq, bind_ipi, send, close,
  * status, unmask, bind_vcpu), {@code grant_table_op} (query_size, setup_table, copy),
- * {@code hvm_op} (set_param, get_param) and {@code memory_op} (add_to_physmap: shared info and
- * grant frames), {@code vcpu_op} (up, down, is_up, single-shot and periodic timers,
+ * {@code hvm_op} (set_param, get_param), {@code memory_op} (add_to_physmap for shared info and
+ * grant frames, memory_map, decrease/populate reservations), {@code vcpu_op} (up, down, is_up, single-shot and periodic timers,
  * register_vcpu_info). Not yet: physdev_op, the rest of memory_op.
  *
  * <p>Threads: vCPU threads of many domains at once; the domains' parts synchronise themselves.
@@ -476,10 +476,88 @@ public final class Hypercalls {
 
     // --- memory_op(cmd, arg)
 
+    /** e820 entries a memory map may ask for (Xen's E820MAX), and the largest extent order (2 MiB). */
+    static final int E820_MAX = 1024;
+    static final int MAX_EXTENT_ORDER = 9;
+    /** The e820 entry, as Xen and its guests lay it out (packed): addr, size, type. */
+    static final int E820_ENTRY = 20;
+
     private long memoryOp(XenDomain d, int vcpu, long cmd, long arg, long unused) throws PageWalker.Fault {
-        if (cmd != XenH.XENMEM_add_to_physmap) {
-            return -XenH.ENOSYS;
+        switch ((int) cmd) {
+            case XenH.XENMEM_memory_map -> {
+                return memoryMap(d, vcpu, arg);
+            }
+            case XenH.XENMEM_decrease_reservation, XenH.XENMEM_populate_physmap, XenH.XENMEM_increase_reservation -> {
+                return reservation(d, vcpu, (int) cmd, arg);
+            }
+            case XenH.XENMEM_add_to_physmap -> {
+                return addToPhysmap(d, vcpu, arg);
+            }
+            default -> {
+                return -XenH.ENOSYS;
+            }
         }
+    }
+
+    /** XENMEM_memory_map: the map the domain booted with, as e820 entries, as many as the guest has room for. */
+    private static long memoryMap(XenDomain d, int vcpu, long arg) throws PageWalker.Fault {
+        ByteBuffer b = d.read(vcpu, arg, XenH.XEN_MEMORY_MAP_SIZE);
+        long room = Integer.toUnsignedLong(b.getInt(0));
+        if (room > E820_MAX) {
+            return -XenH.EINVAL;
+        }
+        List<org.jxen.vmm.memory.AddressMap.MapEntry> map = d.memoryMap();
+        int n = (int) Math.min(room, map.size());
+        ByteBuffer e = buffer(Math.max(1, n * E820_ENTRY));
+        for (int i = 0; i < n; i++) {
+            e.putLong(i * E820_ENTRY, map.get(i).start());
+            e.putLong(i * E820_ENTRY + 8, map.get(i).size());
+            e.putInt(i * E820_ENTRY + 16, map.get(i).type());
+        }
+        if (n > 0) {
+            d.write(vcpu, b.getLong(XenH.XEN_MEMORY_MAP_BUFFER), ByteBuffer.wrap(java.util.Arrays.copyOf(e.array(), n * E820_ENTRY)));
+        }
+        b.putInt(0, n);
+        d.write(vcpu, arg, b);
+        return 0;
+    }
+
+    /**
+     * XENMEM_decrease_reservation gives extents back (their pages are dropped from the host, as
+     * virtio-balloon does); populate_physmap and increase_reservation take them again (jxen's RAM is
+     * always there, so they succeed on any page inside it). Returns the extents done: it stops at
+     * the first one outside RAM, as Xen stops at the first failure.
+     */
+    private static long reservation(XenDomain d, int vcpu, int cmd, long arg) throws PageWalker.Fault {
+        ByteBuffer r = d.read(vcpu, arg, XenH.XEN_MEMORY_RESERVATION_SIZE);
+        long list = r.getLong(0);
+        long count = r.getLong(XenH.XEN_MEMORY_RESERVATION_NR_EXTENTS);
+        int order = r.getInt(XenH.XEN_MEMORY_RESERVATION_EXTENT_ORDER);
+        int dom = Short.toUnsignedInt(r.getShort(XenH.XEN_MEMORY_RESERVATION_DOMID));
+        if (dom != XenH.DOMID_SELF && dom != d.domid()) {
+            return -XenH.EPERM;
+        }
+        if (order < 0 || order > MAX_EXTENT_ORDER || count < 0 || count > (1L << 20)) {
+            return -XenH.EINVAL;
+        }
+        if (cmd == XenH.XENMEM_increase_reservation) {
+            return 0; // machine frames are not a guest's business under HVM: none given
+        }
+        long bytes = (long) XenH.XEN_PAGE_SIZE << order;
+        for (long i = 0; i < count; i++) {
+            long pfn = d.read(vcpu, list + 8 * i, 8).getLong(0);
+            long gpa = pfn * XenH.XEN_PAGE_SIZE;
+            if (pfn < 0 || pfn > (Long.MAX_VALUE >> 12) || gpa % bytes != 0 || !d.memory().contains(gpa, bytes)) {
+                return i;
+            }
+            if (cmd == XenH.XENMEM_decrease_reservation) {
+                d.memory().discard(gpa, bytes);
+            }
+        }
+        return count;
+    }
+
+    private static long addToPhysmap(XenDomain d, int vcpu, long arg) throws PageWalker.Fault {
         ByteBuffer b = d.read(vcpu, arg, XenH.XEN_ADD_TO_PHYSMAP_SIZE);
         int dom = Short.toUnsignedInt(b.getShort(0));
         if (dom != XenH.DOMID_SELF && dom != d.domid()) {

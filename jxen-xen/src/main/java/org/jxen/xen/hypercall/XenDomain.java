@@ -47,6 +47,7 @@ public final class XenDomain {
     private final Host host;
     private final long[] hvmParams = new long[XenH.HVM_NR_PARAMS];
     private volatile VcpuTimers timers;
+    private volatile java.util.List<org.jxen.vmm.memory.AddressMap.MapEntry> memoryMap;
     /** vCPUs that are up (VCPUOP_up/down; vCPU 0 starts up), and those whose vcpu_info was placed. */
     private final java.util.BitSet up = new java.util.BitSet();
     private final java.util.BitSet placed = new java.util.BitSet();
@@ -98,6 +99,20 @@ public final class XenDomain {
 
     public Host host() {
         return host;
+    }
+
+    /** The memory map the guest booted with (XENMEM_memory_map answers it). */
+    public void memoryMap(java.util.List<org.jxen.vmm.memory.AddressMap.MapEntry> map) {
+        this.memoryMap = java.util.List.copyOf(map);
+    }
+
+    /** The memory map, or the RAM regions as usable RAM when none was given. */
+    public java.util.List<org.jxen.vmm.memory.AddressMap.MapEntry> memoryMap() {
+        java.util.List<org.jxen.vmm.memory.AddressMap.MapEntry> m = memoryMap;
+        if (m != null) {
+            return m;
+        }
+        return memory.regions().stream().map(r -> new org.jxen.vmm.memory.AddressMap.MapEntry(r.start(), r.size(), 1)).toList();
     }
 
     /** The domain's vCPU timers (VCPUOP_set_*_timer); until set, those calls are -ENOSYS. */

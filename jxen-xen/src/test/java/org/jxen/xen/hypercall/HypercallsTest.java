@@ -209,6 +209,46 @@ class HypercallsTest {
                 .isEqualTo("granted bytes");
     }
 
+    @Test
+    void theMemoryMapIsTheOneTheDomainBootedWithAndBalloonedPagesComeBackAsZeros() {
+        List<AddressMap.MapEntry> booted = new AddressMap(16 * AddressMap.MIB).memoryMap();
+        d1.memoryMap(booted);
+        mem1.writeU32(ARG, 8);
+        mem1.writeU64(ARG + XenH.XEN_MEMORY_MAP_BUFFER, ARG + 64);
+        assertThat(call(d1, XenH.__HYPERVISOR_memory_op, XenH.XENMEM_memory_map, ARG, 0)).isZero();
+        int n = mem1.readU32(ARG);
+        assertThat(n).isEqualTo(booted.size());
+        long ram = 0;
+        for (int i = 0; i < n; i++) {
+            long start = mem1.readU64(ARG + 64 + 20L * i);
+            long size = mem1.readU64(ARG + 64 + 20L * i + 8);
+            int type = mem1.readU32(ARG + 64 + 20L * i + 16);
+            assertThat(new AddressMap.MapEntry(start, size, type)).isEqualTo(booted.get(i));
+            ram += type == 1 ? size : 0;
+        }
+        assertThat(ram).as("usable RAM adds up to the domain's memory").isEqualTo(16 * AddressMap.MIB);
+        mem1.writeU32(ARG, 5000);
+        assertThat(call(d1, XenH.__HYPERVISOR_memory_op, XenH.XENMEM_memory_map, ARG, 0)).isEqualTo(-XenH.EINVAL);
+        // Balloon out two pages (one is outside RAM: the call stops there) and back in.
+        mem1.write(0x400 * 4096, new byte[] {7, 7, 7});
+        long list = ARG + 256;
+        mem1.writeU64(list, 0x400);
+        mem1.writeU64(list + 8, 0x7FFF_FFFFL);
+        mem1.writeU64(ARG, list);
+        mem1.writeU64(ARG + XenH.XEN_MEMORY_RESERVATION_NR_EXTENTS, 2);
+        mem1.writeU32(ARG + XenH.XEN_MEMORY_RESERVATION_EXTENT_ORDER, 0);
+        mem1.writeU16(ARG + XenH.XEN_MEMORY_RESERVATION_DOMID, XenH.DOMID_SELF);
+        assertThat(call(d1, XenH.__HYPERVISOR_memory_op, XenH.XENMEM_decrease_reservation, ARG, 0)).isEqualTo(1);
+        assertThat(mem1.read(0x400 * 4096, 3)).containsOnly(0);
+        mem1.writeU64(ARG + XenH.XEN_MEMORY_RESERVATION_NR_EXTENTS, 1);
+        assertThat(call(d1, XenH.__HYPERVISOR_memory_op, XenH.XENMEM_populate_physmap, ARG, 0)).isEqualTo(1);
+        mem1.writeU32(ARG + XenH.XEN_MEMORY_RESERVATION_EXTENT_ORDER, 30);
+        assertThat(call(d1, XenH.__HYPERVISOR_memory_op, XenH.XENMEM_decrease_reservation, ARG, 0)).isEqualTo(-XenH.EINVAL);
+        mem1.writeU32(ARG + XenH.XEN_MEMORY_RESERVATION_EXTENT_ORDER, 0);
+        mem1.writeU16(ARG + XenH.XEN_MEMORY_RESERVATION_DOMID, 2);
+        assertThat(call(d1, XenH.__HYPERVISOR_memory_op, XenH.XENMEM_decrease_reservation, ARG, 0)).isEqualTo(-XenH.EPERM);
+    }
+
     /** Whatever a guest passes, a hypercall returns a value (0, a result or a negated errno) and nothing escapes. */
     @Property(tries = 2000)
     void randomHypercallsNeverThrowAndLeaveOtherDomainsAlone(@ForAll("numbers") int nr, @ForAll("commands") long cmd,
