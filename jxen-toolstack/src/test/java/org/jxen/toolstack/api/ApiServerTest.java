@@ -106,7 +106,10 @@ class ApiServerTest {
         List<String> c = new ArrayList<>(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"));
         c.addAll(curl(server.path(), "http://localhost/v1/domains"));
         Result r = run(c);
-        assertThat(r.out()).contains("permission denied: user nobody may not use jxend").endsWith("\n403");
+        // If curl cannot connect at all, say what the socket and its directory looked like then.
+        String seen = Files.exists(server.path()) ? PosixFilePermissions.toString(Files.getPosixFilePermissions(server.path()))
+                + " socket in a " + PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)) + " directory" : "no socket";
+        assertThat(r.out()).as(seen).contains("permission denied: user nobody may not use jxend").endsWith("\n403");
     }
 
     @Test
