@@ -125,8 +125,16 @@ public final class ApiServer implements AutoCloseable {
             OutputStream out = Channels.newOutputStream(c);
             String refusal = refusal(c);
             if (refusal != null) {
+                // The request is read first (within the codec's limits), so the answer does not race it:
+                // a socket closed with a request unread resets the client before it sees the 403.
+                try {
+                    HttpCodec.read(in, out);
+                } catch (HttpException e) {
+                    // Whatever it sent, the answer is the same.
+                }
                 ControlApi.Response r = ControlApi.error(403, refusal, null);
                 HttpCodec.write(out, r.status(), r.body(), true);
+                discardUnread(c);
                 return;
             }
             while (true) {
