@@ -47,7 +47,14 @@ final class DomainDevices {
     static List<Machine.VirtioDeviceFactory> of(int domid, DomainConfigSpec config, Map<Integer, MacAddress> macs,
             java.util.function.Consumer<org.jxen.vmm.virtio.balloon.VirtioBalloonDevice> balloon) {
         List<Machine.VirtioDeviceFactory> out = new ArrayList<>();
-        for (DiskSpec d : config.disks()) {
+        // In vdev order (xvda before xvdb whatever the config's order): the guest's virtio disks are
+        // named in PCI order, so /dev/vda is xvda. Names Xen does not number keep their place after.
+        List<DiskSpec> disks = new ArrayList<>(config.disks());
+        disks.sort(java.util.Comparator.comparingLong(d -> {
+            int n = VirtualDevice.number(d.vdev());
+            return n < 0 ? Long.MAX_VALUE : n;
+        }));
+        for (DiskSpec d : disks) {
             if (d.target().isEmpty() || d.cdrom()) {
                 continue; // An empty CD-ROM drive: nothing to attach yet.
             }

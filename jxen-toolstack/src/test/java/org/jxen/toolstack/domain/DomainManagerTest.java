@@ -326,6 +326,28 @@ class DomainManagerTest {
     }
 
     @Test
+    void disksAreAttachedInVdevOrderWhateverTheConfigsOrder() throws Exception {
+        Path a = dir.resolve("a.raw");
+        Path b = dir.resolve("b.raw");
+        Path c = dir.resolve("c.raw");
+        for (Path p : List.of(a, b, c)) {
+            Files.write(p, new byte[1 << 20]);
+        }
+        m.create(named("order", "disk = [ '" + c + ",raw,xvdc,w', '" + a + ",raw,xvda,w', '" + b + ",raw,xvdb,w' ]"),
+                CreateOptions.DEFAULT);
+        try (var memory = org.jxen.vmm.memory.GuestMemory.create("order-test",
+                new org.jxen.vmm.memory.AddressMap(16 * org.jxen.vmm.memory.AddressMap.MIB))) {
+            List<String> names = new java.util.ArrayList<>();
+            for (var f : guests.lastDevices.subList(0, 3)) {
+                var placed = f.build(memory);
+                names.add(placed.name());
+                placed.owned().close();
+            }
+            assertThat(names).containsExactly("disk xvda", "disk xvdb", "disk xvdc");
+        }
+    }
+
+    @Test
     void aVifKeepsItsRandomMacAcrossReboots() throws Exception {
         m.create(named("net", "vif = [ 'bridge=nosuchbr0' ]", "on_reboot = \"restart\""), CreateOptions.DEFAULT);
         assertThat(guests.lastDevices).as("the vif and the balloon").hasSize(2);
