@@ -130,6 +130,13 @@ public final class SharedInfo {
         testAndClear(p, XenH.SHARED_INFO_EVTCHN_MASK + 8L * (port / 64), port % 64);
     }
 
+    /** Clears {@code vcpu}'s pending selector and upcall flag, as its upcall handler does once it has looked. */
+    public void clearUpcall(int vcpu) {
+        MemorySegment vi = vcpuInfo(vcpu);
+        WORD.setVolatile(vi, (long) XenH.VCPU_INFO_PENDING_SEL, 0L);
+        testAndClear(vi, XenH.VCPU_INFO_UPCALL_PENDING, 0);
+    }
+
     /** Whether {@code vcpu} has masked upcalls ({@code evtchn_upcall_mask}). */
     public boolean upcallMasked(int vcpu) {
         return vcpuInfo(vcpu).get(ValueLayout.JAVA_BYTE, XenH.VCPU_INFO_UPCALL_MASK) != 0;
