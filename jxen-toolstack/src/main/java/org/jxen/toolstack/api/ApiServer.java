@@ -105,17 +105,43 @@ public final class ApiServer implements AutoCloseable {
                 continue;
             }
             if (open.size() >= maxConnections) {
-                try (c) {
-                    ControlApi.Response r = ControlApi.error(503, "jxend serves at most " + maxConnections
-                            + " API connections at once; close one and try again", null);
-                    HttpCodec.write(Channels.newOutputStream(c), r.status(), r.body(), true);
-                } catch (IOException e) {
-                    // The client went away.
+                if (busyAnswers.tryAcquire()) {
+                    // Answered on a thread of its own, which then reads what the client sent until it
+                    // closes: a socket closed with a request unread would reset the client before it read
+                    // the 503. At most BUSY_ANSWERS such threads; past them a client is just closed.
+                    Thread.ofVirtual().name("jxend-api-busy").start(() -> answerBusy(c));
+                } else {
+                    try {
+                        c.close();
+                    } catch (IOException e) {
+                        // Nothing to do.
+                    }
                 }
                 continue;
             }
             open.add(c);
             Thread.ofVirtual().name("jxend-api").start(() -> serve(c));
+        }
+    }
+
+    /** How many clients past the limit are being told so at once. */
+    static final int BUSY_ANSWERS = 32;
+    private final java.util.concurrent.Semaphore busyAnswers = new java.util.concurrent.Semaphore(BUSY_ANSWERS);
+
+    private void answerBusy(SocketChannel c) {
+        try (c) {
+            ControlApi.Response r = ControlApi.error(503, "jxend serves at most " + maxConnections
+                    + " API connections at once; close one and try again", null);
+            HttpCodec.write(Channels.newOutputStream(c), r.status(), r.body(), true);
+            c.shutdownOutput();
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8192);
+            for (int i = 0; i < 8 && c.read(b.clear()) >= 0; i++) {
+                // Until the client closes, or 64 KiB of it.
+            }
+        } catch (IOException e) {
+            // The client went away.
+        } finally {
+            busyAnswers.release();
         }
     }
 

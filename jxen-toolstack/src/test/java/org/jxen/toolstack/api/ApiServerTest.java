@@ -76,6 +76,21 @@ class ApiServerTest {
         assertThat(run(curl(server.path(), "http://localhost/v1/domains")).out()).endsWith("\n200");
     }
 
+    /** curl sends its request at once; the 503 must still reach it every time, not a reset. */
+    @Test
+    void curlPastTheLimitAlwaysReadsThe503() throws Exception {
+        assumeTrue(has("curl"), "curl is not installed");
+        server = ApiServer.start(dir.resolve("jxend.sock"), new ControlApi(new FakeDomains(), "0.1.0"), Optional.empty(), 1);
+        try (var held = java.nio.channels.SocketChannel.open(java.net.UnixDomainSocketAddress.of(server.path()))) {
+            held.write(java.nio.ByteBuffer.wrap("GET /v1/version HTTP/1.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII)));
+            held.read(java.nio.ByteBuffer.allocate(4096));
+            for (int i = 0; i < 20; i++) {
+                Result r = run(curl(server.path(), "http://localhost/v1/domains"));
+                assertThat(r.out()).as("attempt " + i).contains("at most 1 API connections").endsWith("\n503");
+            }
+        }
+    }
+
     @Test
     void pastItsConnectionLimitTheServerSaysSoAndServesTheOthers() throws Exception {
         server = ApiServer.start(dir.resolve("jxend.sock"), new ControlApi(new FakeDomains(), "0.1.0"), Optional.empty(), 2);
