@@ -14,6 +14,8 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=${here%/*}
+. "$here/common.sh"
+invoked=$(bench_command_line bench/xen-create-image.sh "$@")
 dist=bookworm
 mirror=""
 work=/var/tmp/jxen-bench-xci
@@ -79,4 +81,23 @@ for c in cold warm; do
         printf 'ratio xen-tools/jxen, %s cache: %.2f\n' "$c" "$(echo "$a / $b" | bc -l)"
     fi
 done
-printf 'clone, inside the tool (after the JVM started): %s\n' "$(sed -n 's/^Time *: *//p' "$work/jxen clone of template.log")"
+clone_inside=$(sed -n 's/^Time *: *//p' "$work/jxen clone of template.log")
+printf 'clone, inside the tool (after the JVM started): %s\n' "$clone_inside"
+
+# The dated summary (bench/results/README.md).
+bench_result_file "$here/results" xen-create-image
+{
+    printf '{\n "benchmark": "xen-create-image",\n "date_utc": "%s",\n "command": "%s",\n' "$BENCH_DATE_UTC" "${invoked//\"/\\\"}"
+    printf ' "dist": "%s",\n "mirror": "%s",\n "cpus": %s,\n "load_average_after": "%s",\n' "$dist" "$mirror" "$(nproc)" \
+        "$(cut -d' ' -f1-3 /proc/loadavg)"
+    printf ' "seconds": {\n'
+    first=1
+    for label in "xen-tools cold cache" "jxen cold cache" "xen-tools warm cache" "jxen warm cache" \
+            "jxen template (warm)" "jxen clone of template"; do
+        [ $first = 1 ] || printf ',\n'
+        first=0
+        printf '  "%s": %s' "$label" "$(cat "$work/$label.time")"
+    done
+    printf '\n },\n "clone_inside_the_tool": "%s"\n}\n' "$clone_inside"
+} > "$BENCH_RESULT"
+echo "summary: ${BENCH_RESULT#$root/}"
